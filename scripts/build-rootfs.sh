@@ -1,0 +1,142 @@
+#!/bin/bash
+# build-rootfs.sh [CACHEDIR] — build the guest root filesystems the guest-level
+# tests and the benchmarks boot from, outside the repository:
+#
+#   CACHEDIR/busybox/    Debian's busybox-static, applet symlinks, passwd/group,
+#                        tmp (1777), empty proc/ and dev/
+#   CACHEDIR/bookworm/   debootstrap --variant=minbase bookworm
+#
+# Each tree is built under NAME.tmp and renamed into place when complete; a stamp
+# file CACHEDIR/NAME.stamp (holding the recipe version) marks it finished, and a
+# finished tree is reused. A bookworm.tmp that debootstrap finished (no
+# bookworm.tmp/debootstrap/ left behind, perl-base installed) is adopted rather
+# than rebuilt. Needs root, busybox-static (or apt-get to fetch it) and
+# debootstrap. Safe to run concurrently (flock on CACHEDIR/.lock).
+set -euo pipefail
+
+CACHEDIR=${1:-/var/tmp/vkernel-rootfs}
+MIRROR=${VKERNEL_MIRROR:-http://deb.debian.org/debian}
+SUITE=bookworm
+# Bump a version when its recipe changes: stale trees are then rebuilt.
+BUSYBOX_RECIPE="busybox v1"
+BOOKWORM_RECIPE="bookworm v1 minbase include=perl-base"
+
+log() { echo "build-rootfs: $*" >&2; }
+die() { echo "build-rootfs: error: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (chroot, debootstrap, device nodes)"
+case $CACHEDIR in
+/*) ;;
+*) die "CACHEDIR must be an absolute path, got '$CACHEDIR'" ;;
+esac
+[ "$CACHEDIR" != / ] || die "refusing to use / as CACHEDIR"
+
+mkdir -p "$CACHEDIR"
+exec 9>"$CACHEDIR/.lock"
+flock 9 || die "cannot lock $CACHEDIR/.lock"
+
+# done NAME RECIPE: is CACHEDIR/NAME finished with this recipe?
+done_p() {
+	[ -d "$CACHEDIR/$1" ] && [ -f "$CACHEDIR/$1.stamp" ] &&
+		[ "$(cat "$CACHEDIR/$1.stamp")" = "$2" ]
+}
+
+# finish NAME RECIPE: move NAME.tmp into place and stamp it.
+finish() {
+	rm -rf -- "${CACHEDIR:?}/$1" "${CACHEDIR:?}/$1.stamp"
+	mv -- "$CACHEDIR/$1.tmp" "$CACHEDIR/$1"
+	echo "$2" >"$CACHEDIR/$1.stamp.tmp"
+	mv -- "$CACHEDIR/$1.stamp.tmp" "$CACHEDIR/$1.stamp"
+	log "$CACHEDIR/$1 ready"
+}
+
+build_busybox() {
+	local root=$CACHEDIR/busybox.tmp bb=/bin/busybox x
+	if done_p busybox "$BUSYBOX_RECIPE"; then
+		log "$CACHEDIR/busybox is up to date"
+		return
+	fi
+	log "building $CACHEDIR/busybox"
+	rm -rf -- "${root:?}"
+	if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed'; then
+		# Not installed: fetch and unpack the package without installing it.
+		log "busybox-static is not installed; fetching the .deb"
+		x=$(mktemp -d)
+		(cd "$x" && apt-get download busybox-static) ||
+			die "cannot download busybox-static (apt-get update first?)"
+		dpkg-deb -x "$x"/busybox-static_*.deb "$x/root"
+		bb=$x/root/bin/busybox
+		[ -x "$bb" ] || bb=$x/root/usr/bin/busybox
+	fi
+	[ -x "$bb" ] || die "no busybox binary found at $bb"
+
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,root,proc,dev,tmp,var/tmp}
+	chmod 1777 "$root/tmp" "$root/var/tmp"
+	chmod 0700 "$root/root"
+	cp -- "$bb" "$root/bin/busybox"
+	chmod 0755 "$root/bin/busybox"
+	[ -z "${x:-}" ] || rm -rf -- "$x"
+	# Running it chrooted with nothing else in the tree proves it is static.
+	chroot "$root" /bin/busybox true ||
+		die "$bb does not run alone in a chroot (not a static binary?)"
+	# One symlink per applet, at the place the applet asks for (--list-full).
+	local n=0 p
+	while read -r p; do
+		[ -n "$p" ] || continue
+		[ "$p" != bin/busybox ] || continue
+		mkdir -p "$root/$(dirname "$p")"
+		ln -sfn /bin/busybox "$root/$p"
+		n=$((n + 1))
+	done < <(chroot "$root" /bin/busybox --list-full)
+	[ "$n" -gt 100 ] || die "busybox --list-full gave only $n applets"
+	[ -L "$root/bin/sh" ] || die "busybox has no sh applet"
+	cat >"$root/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/bin/false
+EOF
+	cat >"$root/etc/group" <<'EOF'
+root:x:0:
+nogroup:x:65534:
+EOF
+	echo vkernel >"$root/etc/hostname"
+	chroot "$root" /bin/sh -c 'echo hello | wc -c' >/dev/null ||
+		die "busybox rootfs does not run /bin/sh"
+	log "busybox: $n applet links"
+	finish busybox "$BUSYBOX_RECIPE"
+}
+
+# debootstrap_done DIR: did debootstrap finish in DIR?
+debootstrap_done() {
+	[ -d "$1" ] && [ ! -e "$1/debootstrap" ] && [ -x "$1/bin/bash" ] &&
+		[ -f "$1/etc/debian_version" ] &&
+		chroot "$1" dpkg-query -W -f='${Status}' perl-base 2>/dev/null |
+		grep -q 'install ok installed'
+}
+
+build_bookworm() {
+	local root=$CACHEDIR/bookworm.tmp
+	if done_p bookworm "$BOOKWORM_RECIPE"; then
+		log "$CACHEDIR/bookworm is up to date"
+		return
+	fi
+	if debootstrap_done "$root"; then
+		log "adopting the finished debootstrap in $root"
+	else
+		command -v debootstrap >/dev/null || die "debootstrap is not installed"
+		[ ! -e "$root" ] || log "removing the unfinished $root"
+		rm -rf -- "${root:?}"
+		log "debootstrap --variant=minbase $SUITE from $MIRROR (a few minutes)"
+		debootstrap --variant=minbase --include=perl-base "$SUITE" "$root" "$MIRROR" ||
+			die "debootstrap failed (log: $root/debootstrap/debootstrap.log)"
+		debootstrap_done "$root" || die "debootstrap left an incomplete tree in $root"
+	fi
+	# The downloaded .debs are not needed to run anything.
+	chroot "$root" apt-get clean
+	chroot "$root" /bin/bash -c 'perl -e 1 && dash -c true' ||
+		die "bookworm rootfs does not run bash/perl/dash"
+	finish bookworm "$BOOKWORM_RECIPE"
+}
+
+build_busybox
+build_bookworm
+log "done: $CACHEDIR/{busybox,bookworm}"
