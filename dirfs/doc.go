@@ -1,0 +1,65 @@
+// Package dirfs is the host-directory filesystem: every vnode is a host
+// file, and every vnode operation is one host syscall relative to a host
+// descriptor, as DragonFly BSD's dirfs does for vkernel(7) and gVisor's
+// directfs does for runsc.
+//
+// Each vnode holds one host O_PATH|O_NOFOLLOW|O_CLOEXEC descriptor, opened
+// with openat2 relative to its parent's descriptor with
+// RESOLVE_BENEATH|RESOLVE_NO_MAGICLINKS|RESOLVE_NO_SYMLINKS, plus the host
+// (dev, ino, type) it named when opened, for revalidation.
+//
+// # Confinement
+//
+// Nothing may resolve outside the exported directory. Names reaching the
+// host are single components checked by validName; ".." and "/" never reach
+// the host; no host path is ever built by joining strings; host symlinks are
+// never followed (the VFS follows symlinks itself through Readlink). The only
+// host paths used are "/proc/self/fd/N" magic links to descriptors this
+// package holds: they name exactly the inode of the descriptor, whatever the
+// host does to the directory tree meanwhile.
+//
+// # Operations
+//
+//	vnode op     host syscall
+//	----------   ------------------------------------------------------------
+//	Root         open(hostDir, O_PATH|O_DIRECTORY|O_NOFOLLOW)   (once, in New)
+//	Lookup       openat2(parent, name, O_PATH|O_NOFOLLOW, RESOLVE_BENEATH|
+//	             RESOLVE_NO_MAGICLINKS|RESOLVE_NO_SYMLINKS) + fstat
+//	Getattr      statx(fd, "", AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW, BASIC|BTIME)
+//	Setattr      mode:  fchmodat("/proc/self/fd/N")   (symlinks: EOPNOTSUPP)
+//	             owner: fchownat(fd, "", AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW)
+//	             size:  open("/proc/self/fd/N", O_WRONLY) + ftruncate
+//	             times: utimensat(fd, "", AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW)
+//	Readdir      open("/proc/self/fd/N", O_RDONLY|O_DIRECTORY) + getdents64
+//	Open         open("/proc/self/fd/N", flags) (a new open file description;
+//	             a symlink is never opened: ELOOP, unless O_PATH)
+//	Create       openat2(parent, name, O_CREAT|O_EXCL|O_NOFOLLOW|flags, mode)
+//	Mkdir        mkdirat(parent, name, mode)
+//	Mknod        mknodat(parent, name, mode, dev)
+//	Symlink      symlinkat(target, parent, name)
+//	Link         linkat(fd, "", parent, name, AT_EMPTY_PATH), or without
+//	             CAP_DAC_READ_SEARCH linkat("/proc/self/fd/N", parent, name,
+//	             AT_SYMLINK_FOLLOW)
+//	Unlink       unlinkat(parent, name, 0)
+//	Rmdir        unlinkat(parent, name, AT_REMOVEDIR)
+//	Rename       renameat2(parent, old, newParent, new, flags)
+//	Readlink     readlinkat(fd, "")
+//	*xattr       getxattr/setxattr/listxattr/removexattr("/proc/self/fd/N")
+//	             (the f*xattr calls refuse O_PATH descriptors; the magic link
+//	             is followed to the descriptor's own inode, never further)
+//	Statfs       fstatfs(fd)
+//	Revalidate   fstatat(parent, name, AT_SYMLINK_NOFOLLOW), compared with the
+//	             cached vnode's (dev, ino, type); a negative entry is valid
+//	             iff the host answers ENOENT
+//	Release      close(fd)
+//
+// Objects made on behalf of a guest credential are chowned to it when the
+// vkernel runs as host root (fchown/fchownat AT_SYMLINK_NOFOLLOW); their
+// permission bits are set again when the host umask stripped some.
+//
+// With Options.ReadOnly, everything that writes answers EROFS and Statfs
+// reports ST_RDONLY.
+//
+// Lock order: none. A vnode's fields are immutable between creation and
+// Release; the host serializes the rest.
+package dirfs

@@ -1,0 +1,212 @@
+package dirfs
+
+import (
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// mutable returns the errno for a change to directory n, nil if allowed.
+func (n *node) mutable(name string) error {
+	if n.fs.opts.ReadOnly {
+		return unix.EROFS
+	}
+	if n.typ != unix.S_IFDIR {
+		return unix.ENOTDIR
+	}
+	return checkName(name)
+}
+
+// Create implements vfs.Vnode.Create.
+func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.FileImpl, error) {
+	if err := n.mutable(name); err != nil {
+		return nil, nil, err
+	}
+	flags &^= unix.O_PATH | unix.O_DIRECTORY | unix.O_TMPFILE | unix.O_TRUNC
+	fd, err := unix.Openat2(n.fd, name, &unix.OpenHow{
+		Flags:   uint64(flags | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC),
+		Mode:    uint64(mode & 07777),
+		Resolve: resolveFlags,
+	})
+	if err != nil {
+		return nil, nil, errno(err)
+	}
+	// The vnode's O_PATH descriptor names the very inode just created.
+	pfd, err := unix.Open(procPath(fd), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(fd)
+		return nil, nil, errno(err)
+	}
+	c, err := n.fs.newNode(pfd)
+	if err != nil {
+		unix.Close(pfd)
+		unix.Close(fd)
+		return nil, nil, errno(err)
+	}
+	if err := n.fs.own(c, n, mode, cred); err != nil {
+		c.Release()
+		unix.Close(fd)
+		return nil, nil, err
+	}
+	return c, wrapFile(fd, unix.S_IFREG, flags), nil
+}
+
+// Mkdir implements vfs.Vnode.Mkdir.
+func (n *node) Mkdir(name string, mode uint32, cred *vfs.Cred) error {
+	if err := n.mutable(name); err != nil {
+		return err
+	}
+	if err := unix.Mkdirat(n.fd, name, mode&07777); err != nil {
+		return errno(err)
+	}
+	return n.ownChild(name, unix.S_IFDIR, mode, cred)
+}
+
+// Mknod implements vfs.Vnode.Mknod.
+func (n *node) Mknod(name string, mode uint32, dev uint64, cred *vfs.Cred) error {
+	if err := n.mutable(name); err != nil {
+		return err
+	}
+	switch mode & unix.S_IFMT {
+	case unix.S_IFREG, 0:
+		mode = mode&07777 | unix.S_IFREG
+	case unix.S_IFCHR, unix.S_IFBLK, unix.S_IFIFO, unix.S_IFSOCK:
+	case unix.S_IFDIR:
+		return unix.EPERM
+	default:
+		return unix.EINVAL
+	}
+	if err := unix.Mknodat(n.fd, name, mode, int(dev)); err != nil {
+		return errno(err)
+	}
+	return n.ownChild(name, mode&unix.S_IFMT, mode, cred)
+}
+
+// Symlink implements vfs.Vnode.Symlink.
+func (n *node) Symlink(name, target string, cred *vfs.Cred) error {
+	if err := n.mutable(name); err != nil {
+		return err
+	}
+	if err := unix.Symlinkat(target, n.fd, name); err != nil {
+		return errno(err)
+	}
+	return n.ownChild(name, unix.S_IFLNK, 0o777, cred)
+}
+
+// ownChild gives the just-made child name of n to cred and the permission
+// bits mode, through a confined O_PATH descriptor of it (never by a path
+// the host could redirect through a symlink).
+func (n *node) ownChild(name string, typ, mode uint32, cred *vfs.Cred) error {
+	if !n.fs.needOwn(mode, cred) {
+		return nil
+	}
+	fd, err := n.openChild(name)
+	if err != nil {
+		return errno(err)
+	}
+	c, err := n.fs.newNode(fd)
+	if err != nil {
+		unix.Close(fd)
+		return errno(err)
+	}
+	defer c.Release()
+	if c.typ != typ {
+		return nil // replaced on the host meanwhile; leave it alone
+	}
+	return n.fs.own(c, n, mode, cred)
+}
+
+// needOwn reports whether a new object needs fixing after creation: a
+// chown to the guest credential, or permission bits the umask stripped.
+func (fs *FS) needOwn(mode uint32, cred *vfs.Cred) bool {
+	if fs.hostRoot && cred != nil && (cred.UID != fs.euid || cred.GID != fs.egid) {
+		return true
+	}
+	return mode&07777&(fs.umask|07000) != 0
+}
+
+// own chowns c (just created in dir) to cred when the host user is root,
+// and restores the permission bits the umask or the chown stripped.
+func (fs *FS) own(c, dir *node, mode uint32, cred *vfs.Cred) error {
+	if !fs.needOwn(mode, cred) {
+		return nil
+	}
+	if fs.hostRoot && cred != nil && (cred.UID != fs.euid || cred.GID != fs.egid) {
+		gid := int(cred.GID)
+		var pst unix.Stat_t
+		if unix.Fstat(dir.fd, &pst) == nil && pst.Mode&unix.S_ISGID != 0 {
+			gid = -1 // the host gave the directory's group, as Linux does
+		}
+		err := unix.Fchownat(c.fd, "", int(cred.UID), gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+		if err != nil {
+			return errno(err)
+		}
+	}
+	if c.typ == unix.S_IFLNK {
+		return nil
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(c.fd, &st); err != nil {
+		return errno(err)
+	}
+	want := mode & 07777
+	if c.typ == unix.S_IFDIR {
+		want |= st.Mode & unix.S_ISGID // inherited from a setgid parent
+	}
+	if st.Mode&07777 == want {
+		return nil
+	}
+	return errno(unix.Fchmodat(unix.AT_FDCWD, procPath(c.fd), want, 0))
+}
+
+// Link implements vfs.Vnode.Link.
+func (n *node) Link(name string, target vfs.Vnode) error {
+	if err := n.mutable(name); err != nil {
+		return err
+	}
+	t, ok := target.(*node)
+	if !ok || t.fs != n.fs {
+		return unix.EXDEV
+	}
+	if t.typ == unix.S_IFDIR {
+		return unix.EPERM
+	}
+	err := unix.Linkat(t.fd, "", n.fd, name, unix.AT_EMPTY_PATH)
+	if err == unix.ENOENT || err == unix.EPERM {
+		// Without CAP_DAC_READ_SEARCH, AT_EMPTY_PATH is refused with
+		// ENOENT; the magic link names the same inode.
+		err = unix.Linkat(unix.AT_FDCWD, procPath(t.fd), n.fd, name, unix.AT_SYMLINK_FOLLOW)
+	}
+	return errno(err)
+}
+
+// Unlink implements vfs.Vnode.Unlink.
+func (n *node) Unlink(name string) error {
+	if err := n.mutable(name); err != nil {
+		return err
+	}
+	return errno(unix.Unlinkat(n.fd, name, 0))
+}
+
+// Rmdir implements vfs.Vnode.Rmdir.
+func (n *node) Rmdir(name string) error {
+	if err := n.mutable(name); err != nil {
+		return err
+	}
+	return errno(unix.Unlinkat(n.fd, name, unix.AT_REMOVEDIR))
+}
+
+// Rename implements vfs.Vnode.Rename with renameat2, flags passed through.
+func (n *node) Rename(oldName string, newDir vfs.Vnode, newName string, flags uint32) error {
+	if err := n.mutable(oldName); err != nil {
+		return err
+	}
+	nd, ok := newDir.(*node)
+	if !ok || nd.fs != n.fs {
+		return unix.EXDEV
+	}
+	if err := nd.mutable(newName); err != nil {
+		return err
+	}
+	return errno(unix.Renameat2(n.fd, oldName, nd.fd, newName, uint(flags)))
+}

@@ -1,0 +1,182 @@
+package dirfs
+
+import (
+	"encoding/binary"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// node is a dirfs vnode: one host O_PATH descriptor and the identity of the
+// host file it named when opened. It is analogous to gVisor's directfs
+// inode (controlFD) and DragonFly's dirfs_node.
+//
+// All fields are immutable from creation to Release.
+type node struct {
+	fs  *FS
+	fd  int    // host O_PATH|O_NOFOLLOW descriptor
+	dev uint64 // host st_dev
+	ino uint64 // host st_ino
+	typ uint32 // S_IFMT bits
+}
+
+var _ vfs.Vnode = (*node)(nil)
+
+// newNode wraps host O_PATH descriptor fd, taking ownership of it.
+func (fs *FS) newNode(fd int) (*node, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	return &node{fs: fs, fd: fd, dev: st.Dev, ino: st.Ino, typ: st.Mode & unix.S_IFMT}, nil
+}
+
+// openChild opens the O_PATH descriptor of name in directory n, confined
+// beneath n and never following a symlink.
+func (n *node) openChild(name string) (int, error) {
+	return unix.Openat2(n.fd, name, &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: resolveFlags,
+	})
+}
+
+// Lookup implements vfs.Vnode.Lookup.
+func (n *node) Lookup(name string) (vfs.Vnode, error) {
+	if n.typ != unix.S_IFDIR {
+		return nil, unix.ENOTDIR
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	fd, err := n.openChild(name)
+	if err != nil {
+		return nil, errno(err)
+	}
+	c, err := n.fs.newNode(fd)
+	if err != nil {
+		unix.Close(fd)
+		return nil, errno(err)
+	}
+	return c, nil
+}
+
+// Getattr implements vfs.Vnode.Getattr.
+func (n *node) Getattr() (vfs.Attr, error) {
+	var sx unix.Statx_t
+	err := unix.Statx(n.fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW|unix.AT_STATX_SYNC_AS_STAT,
+		unix.STATX_BASIC_STATS|unix.STATX_BTIME, &sx)
+	if err != nil {
+		return vfs.Attr{}, errno(err)
+	}
+	a := vfs.Attr{
+		Ino:     sx.Ino,
+		Mode:    uint32(sx.Mode),
+		Nlink:   uint64(sx.Nlink),
+		UID:     sx.Uid,
+		GID:     sx.Gid,
+		Rdev:    unix.Mkdev(sx.Rdev_major, sx.Rdev_minor),
+		Size:    int64(sx.Size),
+		Blksize: int64(sx.Blksize),
+		Blocks:  int64(sx.Blocks),
+		Atime:   ts(sx.Atime),
+		Mtime:   ts(sx.Mtime),
+		Ctime:   ts(sx.Ctime),
+	}
+	if sx.Mask&unix.STATX_BTIME != 0 {
+		a.Btime, a.HasBtime = ts(sx.Btime), true
+	}
+	return a, nil
+}
+
+func ts(t unix.StatxTimestamp) unix.Timespec {
+	return unix.Timespec{Sec: t.Sec, Nsec: int64(t.Nsec)}
+}
+
+// Readdir implements vfs.Vnode.Readdir with getdents64 on a fresh
+// directory descriptor, in the host's order.
+func (n *node) Readdir() ([]vfs.DirEntry, error) {
+	if n.typ != unix.S_IFDIR {
+		return nil, unix.ENOTDIR
+	}
+	dfd, err := unix.Open(procPath(n.fd), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, errno(err)
+	}
+	defer unix.Close(dfd)
+	var ents []vfs.DirEntry
+	buf := make([]byte, 32<<10)
+	for {
+		nb, err := unix.Getdents(dfd, buf)
+		if err != nil {
+			return nil, errno(err)
+		}
+		if nb <= 0 {
+			return ents, nil
+		}
+		ents = parseDirents(buf[:nb], ents)
+	}
+}
+
+// parseDirents appends the linux_dirent64 records in b to ents.
+func parseDirents(b []byte, ents []vfs.DirEntry) []vfs.DirEntry {
+	const hdr = int(unsafe.Offsetof(unix.Dirent{}.Name))
+	for len(b) >= hdr {
+		reclen := int(binary.NativeEndian.Uint16(b[16:18]))
+		if reclen < hdr || reclen > len(b) {
+			break
+		}
+		name := b[hdr:reclen]
+		for i, c := range name {
+			if c == 0 {
+				name = name[:i]
+				break
+			}
+		}
+		ents = append(ents, vfs.DirEntry{
+			Name: string(name),
+			Ino:  binary.NativeEndian.Uint64(b[0:8]),
+			Type: b[18],
+		})
+		b = b[reclen:]
+	}
+	return ents
+}
+
+// Readlink implements vfs.Vnode.Readlink.
+func (n *node) Readlink() (string, error) {
+	if n.typ != unix.S_IFLNK {
+		return "", unix.EINVAL
+	}
+	for size := 256; ; size *= 2 {
+		buf := make([]byte, size)
+		nb, err := unix.Readlinkat(n.fd, "", buf)
+		if err != nil {
+			return "", errno(err)
+		}
+		if nb < size {
+			return string(buf[:nb]), nil
+		}
+	}
+}
+
+// Statfs implements vfs.Vnode.Statfs.
+func (n *node) Statfs() (unix.Statfs_t, error) {
+	var sf unix.Statfs_t
+	if err := unix.Fstatfs(n.fd, &sf); err != nil {
+		return sf, errno(err)
+	}
+	if n.fs.opts.ReadOnly {
+		sf.Flags |= unix.ST_RDONLY
+	}
+	return sf, nil
+}
+
+// Release implements vfs.Vnode.Release: it closes the host descriptor.
+func (n *node) Release() {
+	if n.fd >= 0 {
+		unix.Close(n.fd)
+		n.fd = -1
+	}
+}
