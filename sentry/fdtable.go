@@ -1,0 +1,161 @@
+package sentry
+
+import (
+	"sort"
+	"sync"
+
+	"vkernel/sentry/vfs"
+)
+
+// fdEntry is one descriptor the VFS owns.
+type fdEntry struct {
+	file    *vfs.File
+	cloexec bool
+}
+
+// FDTable maps a task's descriptor numbers to the VFS files behind them,
+// analogous to Linux's struct files_struct.
+//
+// Descriptors are real host descriptors in the guest; the table records
+// which of them the VFS opened, so that fd-identity calls (fstat, fchdir,
+// getdents64, /proc/self/fd) are answered from the VFS. Descriptors the
+// guest made natively (pipes, sockets, eventfds) are not in the table; the
+// sentry reaches those through FDInstaller.Fetch.
+type FDTable struct {
+	mu sync.Mutex
+	// files is protected by mu.
+	files map[int]fdEntry
+	// refs counts the tasks sharing the table. Protected by mu.
+	refs int
+}
+
+// NewFDTable returns an empty table.
+func NewFDTable() *FDTable { return &FDTable{files: map[int]fdEntry{}, refs: 1} }
+
+// Install records that guest descriptor fd is f. The table takes over the
+// caller's reference to f; what fd held before is dropped.
+func (t *FDTable) Install(fd int, f *vfs.File, cloexec bool) {
+	t.mu.Lock()
+	old, had := t.files[fd]
+	t.files[fd] = fdEntry{file: f, cloexec: cloexec}
+	t.mu.Unlock()
+	if had {
+		old.file.DecRef()
+	}
+}
+
+// Get returns the file at fd, with a reference the caller must drop.
+func (t *FDTable) Get(fd int) (*vfs.File, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.files[fd]
+	if !ok {
+		return nil, false
+	}
+	e.file.IncRef()
+	return e.file, true
+}
+
+// Remove forgets fd.
+func (t *FDTable) Remove(fd int) {
+	t.mu.Lock()
+	e, ok := t.files[fd]
+	delete(t.files, fd)
+	t.mu.Unlock()
+	if ok {
+		e.file.DecRef()
+	}
+}
+
+// RemoveRange forgets every fd in [lo, hi].
+func (t *FDTable) RemoveRange(lo, hi uint64) {
+	var drop []*vfs.File
+	t.mu.Lock()
+	for fd, e := range t.files {
+		if uint64(fd) >= lo && uint64(fd) <= hi {
+			drop = append(drop, e.file)
+			delete(t.files, fd)
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range drop {
+		f.DecRef()
+	}
+}
+
+// SetCloexec sets or clears close-on-exec on every fd in [lo, hi].
+func (t *FDTable) SetCloexec(lo, hi uint64, on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for fd, e := range t.files {
+		if uint64(fd) >= lo && uint64(fd) <= hi {
+			e.cloexec = on
+			t.files[fd] = e
+		}
+	}
+}
+
+// CloseOnExec forgets the descriptors marked close-on-exec, as exec does.
+func (t *FDTable) CloseOnExec() {
+	var drop []*vfs.File
+	t.mu.Lock()
+	for fd, e := range t.files {
+		if e.cloexec {
+			drop = append(drop, e.file)
+			delete(t.files, fd)
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range drop {
+		f.DecRef()
+	}
+}
+
+// FDs returns the numbers in the table, sorted.
+func (t *FDTable) FDs() []int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]int, 0, len(t.files))
+	for fd := range t.files {
+		out = append(out, fd)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// Share returns t with one more sharer (CLONE_FILES).
+func (t *FDTable) Share() *FDTable {
+	t.mu.Lock()
+	t.refs++
+	t.mu.Unlock()
+	return t
+}
+
+// Fork returns a copy of t, as fork without CLONE_FILES makes.
+func (t *FDTable) Fork() *FDTable {
+	n := NewFDTable()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for fd, e := range t.files {
+		e.file.IncRef()
+		n.files[fd] = e
+	}
+	return n
+}
+
+// DecRef drops a sharer; the last one drops every file.
+func (t *FDTable) DecRef() {
+	t.mu.Lock()
+	t.refs--
+	var drop []*vfs.File
+	if t.refs == 0 {
+		for fd, e := range t.files {
+			drop = append(drop, e.file)
+			delete(t.files, fd)
+		}
+	}
+	t.mu.Unlock()
+	for _, f := range drop {
+		f.DecRef()
+	}
+}

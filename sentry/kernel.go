@@ -1,0 +1,257 @@
+package sentry
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// Memory is a task's address space as the sentry sees it.
+type Memory interface {
+	// CopyIn reads len(buf) bytes at addr.
+	CopyIn(addr uint64, buf []byte) error
+	// CopyOut writes buf at addr.
+	CopyOut(addr uint64, buf []byte) error
+	// ReadString reads a NUL-terminated string of at most max bytes at
+	// addr; ENAMETOOLONG if there is no NUL within max.
+	ReadString(addr uint64, max int) (string, error)
+}
+
+// FDInstaller moves descriptors between the sentry and the calling task.
+type FDInstaller interface {
+	// Install places a new reference to the host descriptor hostFD in the
+	// task: at the lowest free number when at < 0, else exactly at `at`,
+	// replacing what was there (dup2 semantics). It returns the number.
+	Install(hostFD int, at int, cloexec bool) (int, error)
+	// Fetch returns a sentry-owned host descriptor for the task's
+	// descriptor guestFD (the same open file description).
+	Fetch(guestFD int) (int, error)
+}
+
+// Call is one intercepted system call.
+type Call struct {
+	Task *Task
+	Nr   uintptr
+	Args [6]uint64
+	Mem  Memory
+	FDs  FDInstaller
+}
+
+// Result is the answer to a Call.
+type Result struct {
+	Val   int64
+	Errno unix.Errno
+	// Continue lets the host kernel run the call as the guest issued it.
+	// Only calls whose arguments are all in registers may continue
+	// (nothing the guest could change between check and use).
+	Continue bool
+}
+
+// Errno makes a failing Result.
+func Errno(e error) Result {
+	if e == nil {
+		return Result{}
+	}
+	if en, ok := e.(unix.Errno); ok {
+		return Result{Errno: en}
+	}
+	return Result{Errno: unix.EIO}
+}
+
+// Value makes a succeeding Result.
+func Value(v int64) Result { return Result{Val: v} }
+
+// ResultOf makes a Result from a value and an error.
+func ResultOf(v int64, err error) Result {
+	if err != nil {
+		return Errno(err)
+	}
+	return Value(v)
+}
+
+// Config is what the machine tells the kernel at boot.
+type Config struct {
+	VFS *vfs.VFS
+	// Root and Cwd are the first task's root and working directory.
+	Root vfs.VirtualDentry
+	Cwd  vfs.VirtualDentry
+	// Hostname is the guest's node name.
+	Hostname string
+	// Strace, when set, receives a line per intercepted call.
+	Strace io.Writer
+}
+
+// Kernel is the sentry's global state: the task table and the VFS.
+type Kernel struct {
+	VFS    *vfs.VFS
+	strace io.Writer
+	// straceMu serializes strace lines.
+	straceMu sync.Mutex
+
+	hostname string
+
+	mu sync.Mutex
+	// tasks maps host thread ids to tasks. Protected by mu.
+	tasks map[int]*Task
+	// taskAdded is broadcast when a task is added. Uses mu.
+	taskAdded *sync.Cond
+
+	// unimplemented counts calls answered ENOSYS, by number.
+	unimplemented [512]atomic.Uint64
+}
+
+// NewKernel makes a kernel from cfg.
+func NewKernel(cfg Config) *Kernel {
+	k := &Kernel{VFS: cfg.VFS, strace: cfg.Strace, hostname: cfg.Hostname, tasks: map[int]*Task{}}
+	k.taskAdded = sync.NewCond(&k.mu)
+	return k
+}
+
+// Hostname returns the guest's node name.
+func (k *Kernel) Hostname() string { return k.hostname }
+
+// NewInitTask registers the first guest task, host thread tid.
+func (k *Kernel) NewInitTask(tid int, root, cwd vfs.VirtualDentry, cred *Creds, fds *FDTable) *Task {
+	tg := &ThreadGroup{TGID: tid}
+	t := &Task{TID: tid, TG: tg, FS: NewFSContext(root, cwd, 022), FDs: fds, Creds: cred}
+	tg.leader = t
+	k.addTask(t)
+	return t
+}
+
+func (k *Kernel) addTask(t *Task) {
+	k.mu.Lock()
+	k.tasks[t.TID] = t
+	t.TG.addThread(t)
+	k.taskAdded.Broadcast()
+	k.mu.Unlock()
+}
+
+// Task returns the task of host thread tid, or nil.
+func (k *Kernel) Task(tid int) *Task {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.tasks[tid]
+}
+
+// Tasks returns the live thread-group leaders ordered by guest pid.
+func (k *Kernel) Tasks() []*Task {
+	k.mu.Lock()
+	var out []*Task
+	for _, t := range k.tasks {
+		if t.TG.Leader() == t {
+			out = append(out, t)
+		}
+	}
+	k.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].PID() < out[j].PID() })
+	return out
+}
+
+// TaskByGuestPID returns the thread-group leader whose guest pid is pid.
+func (k *Kernel) TaskByGuestPID(pid int) *Task {
+	for _, t := range k.Tasks() {
+		if t.PID() == pid {
+			return t
+		}
+	}
+	return nil
+}
+
+// Fork registers child, a new host thread made by parent's clone, fork or
+// vfork with the given clone flags.
+func (k *Kernel) Fork(parent *Task, childTID int, flags uint64) *Task {
+	c := &Task{TID: childTID, Creds: parent.Creds.Fork()}
+	if flags&unix.CLONE_THREAD != 0 {
+		c.TG = parent.TG
+	} else {
+		c.TG = &ThreadGroup{TGID: childTID, leader: c}
+		parent.TG.mu.Lock()
+		c.TG.exe, c.TG.exeVD, c.TG.argv = parent.TG.exe, parent.TG.exeVD, parent.TG.argv
+		c.TG.parent = parent.TG
+		parent.TG.mu.Unlock()
+	}
+	if flags&unix.CLONE_FILES != 0 {
+		c.FDs = parent.FDs.Share()
+	} else {
+		c.FDs = parent.FDs.Fork()
+	}
+	if flags&unix.CLONE_FS != 0 {
+		c.FS = parent.FS.Share()
+	} else {
+		c.FS = parent.FS.Fork()
+	}
+	k.addTask(c)
+	return c
+}
+
+// Exit forgets host thread tid, which has exited.
+func (k *Kernel) Exit(tid int) {
+	k.mu.Lock()
+	t := k.tasks[tid]
+	delete(k.tasks, tid)
+	k.mu.Unlock()
+	if t == nil {
+		return
+	}
+	t.TG.removeThread(t)
+	t.FDs.DecRef()
+	t.FS.DecRef()
+}
+
+// Retid renames a task whose host thread id changed: a non-leader thread
+// that executed takes over its leader's id.
+func (k *Kernel) Retid(oldTID, newTID int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	t := k.tasks[oldTID]
+	if t == nil || oldTID == newTID {
+		return
+	}
+	delete(k.tasks, oldTID)
+	if old := k.tasks[newTID]; old != nil && old != t {
+		old.TG.removeThread(old)
+	}
+	t.TID = newTID
+	t.TG.TGID = newTID
+	t.TG.setLeader(t)
+	k.tasks[newTID] = t
+}
+
+// Unimplemented returns the calls answered ENOSYS so far, as "name=count".
+func (k *Kernel) Unimplemented() []string {
+	var out []string
+	for nr := range k.unimplemented {
+		if n := k.unimplemented[nr].Load(); n > 0 {
+			out = append(out, fmt.Sprintf("%s=%d", SyscallName(uintptr(nr)), n))
+		}
+	}
+	return out
+}
+
+// guestPID reads the innermost pid of host task tid from /proc.
+func guestPID(tid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, _ := strconv.Atoi(f[len(f)-1])
+				return n
+			}
+		}
+	}
+	return 0
+}

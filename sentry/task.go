@@ -1,0 +1,222 @@
+package sentry
+
+import (
+	"sync"
+
+	"vkernel/sentry/vfs"
+)
+
+// Task is one guest thread, analogous to Linux's struct task_struct.
+type Task struct {
+	// TID is the host thread id. Changed only by Kernel.Retid.
+	TID int
+	// TG is the thread group; fixed.
+	TG *ThreadGroup
+	// FS is the root, cwd and umask, shared under CLONE_FS. Replaced only
+	// by the task itself (unshare).
+	FS *FSContext
+	// FDs is the descriptor table, shared under CLONE_FILES.
+	FDs *FDTable
+	// Creds is the task's identity.
+	Creds *Creds
+
+	// pid caches the guest pid of the thread group leader.
+	pidOnce sync.Once
+	pid     int
+}
+
+// PID returns the task's guest thread-group id.
+func (t *Task) PID() int {
+	l := t.TG.Leader()
+	if l == nil {
+		l = t
+	}
+	l.pidOnce.Do(func() { l.pid = guestPID(l.TID) })
+	return l.pid
+}
+
+// Context returns the VFS context for a walk done on t's behalf.
+func (t *Task) Context() *vfs.Context {
+	root, cwd, umask := t.FS.Get()
+	return &vfs.Context{Root: root, Cwd: cwd, Cred: t.Creds.VFS(), Umask: umask, Caller: t}
+}
+
+// ThreadGroup is a guest process, analogous to Linux's struct signal_struct
+// plus what procfs shows of a process.
+type ThreadGroup struct {
+	// TGID is the host id of the group; changed only by Kernel.Retid.
+	TGID int
+
+	mu sync.Mutex
+	// leader is the thread whose id is the group's. Protected by mu.
+	leader *Task
+	// threads are the live threads. Protected by mu.
+	threads []*Task
+	// parent is the thread group that forked this one. Protected by mu.
+	parent *ThreadGroup
+	// exe is the guest path of the executable; exeVD its position.
+	// argv is the guest's argument vector. Protected by mu.
+	exe   string
+	exeVD vfs.VirtualDentry
+	argv  []string
+	envp  []string
+}
+
+// Leader returns the thread group leader.
+func (tg *ThreadGroup) Leader() *Task {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.leader
+}
+
+// Threads returns the live threads.
+func (tg *ThreadGroup) Threads() []*Task {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return append([]*Task(nil), tg.threads...)
+}
+
+// Exe returns the executable's guest path and position.
+func (tg *ThreadGroup) Exe() (string, vfs.VirtualDentry) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.exe, tg.exeVD
+}
+
+// Argv returns the argument vector given at the last exec.
+func (tg *ThreadGroup) Argv() []string {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.argv
+}
+
+// Environ returns the environment given at the last exec.
+func (tg *ThreadGroup) Environ() []string {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.envp
+}
+
+// ParentPID returns the guest pid of the forking process, 0 if none.
+func (tg *ThreadGroup) ParentPID() int {
+	tg.mu.Lock()
+	p := tg.parent
+	tg.mu.Unlock()
+	if p == nil {
+		return 0
+	}
+	if l := p.Leader(); l != nil {
+		return l.PID()
+	}
+	return 0
+}
+
+func (tg *ThreadGroup) addThread(t *Task) {
+	tg.mu.Lock()
+	tg.threads = append(tg.threads, t)
+	tg.mu.Unlock()
+}
+
+func (tg *ThreadGroup) removeThread(t *Task) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	for i, x := range tg.threads {
+		if x == t {
+			tg.threads = append(tg.threads[:i], tg.threads[i+1:]...)
+			break
+		}
+	}
+}
+
+func (tg *ThreadGroup) setLeader(t *Task) {
+	tg.mu.Lock()
+	tg.leader = t
+	tg.mu.Unlock()
+}
+
+func (tg *ThreadGroup) setExec(exe string, vd vfs.VirtualDentry, argv, envp []string) {
+	tg.mu.Lock()
+	tg.exe, tg.exeVD, tg.argv, tg.envp = exe, vd, argv, envp
+	tg.mu.Unlock()
+}
+
+// FSContext is a task's root, working directory and umask, analogous to
+// Linux's struct fs_struct.
+type FSContext struct {
+	mu sync.Mutex
+	// root, cwd and umask are protected by mu.
+	root  vfs.VirtualDentry
+	cwd   vfs.VirtualDentry
+	umask uint32
+	// refs counts the tasks sharing the context. Protected by mu.
+	refs int
+}
+
+// NewFSContext makes a context.
+func NewFSContext(root, cwd vfs.VirtualDentry, umask uint32) *FSContext {
+	root.Mount.IncRef()
+	cwd.Mount.IncRef()
+	return &FSContext{root: root, cwd: cwd, umask: umask, refs: 1}
+}
+
+// Get returns the root, cwd and umask.
+func (f *FSContext) Get() (root, cwd vfs.VirtualDentry, umask uint32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.root, f.cwd, f.umask
+}
+
+// SetCwd changes the working directory.
+func (f *FSContext) SetCwd(vd vfs.VirtualDentry) {
+	vd.Mount.IncRef()
+	f.mu.Lock()
+	old := f.cwd
+	f.cwd = vd
+	f.mu.Unlock()
+	old.Mount.DecRef()
+}
+
+// SetRoot changes the root directory.
+func (f *FSContext) SetRoot(vd vfs.VirtualDentry) {
+	vd.Mount.IncRef()
+	f.mu.Lock()
+	old := f.root
+	f.root = vd
+	f.mu.Unlock()
+	old.Mount.DecRef()
+}
+
+// SwapUmask sets the umask and returns the old one.
+func (f *FSContext) SwapUmask(m uint32) uint32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old := f.umask
+	f.umask = m & 0777
+	return old
+}
+
+// Share returns f with one more sharer (CLONE_FS).
+func (f *FSContext) Share() *FSContext {
+	f.mu.Lock()
+	f.refs++
+	f.mu.Unlock()
+	return f
+}
+
+// Fork returns a copy of f.
+func (f *FSContext) Fork() *FSContext {
+	root, cwd, umask := f.Get()
+	return NewFSContext(root, cwd, umask)
+}
+
+// DecRef drops a sharer.
+func (f *FSContext) DecRef() {
+	f.mu.Lock()
+	f.refs--
+	last := f.refs == 0
+	f.mu.Unlock()
+	if last {
+		f.root.Mount.DecRef()
+		f.cwd.Mount.DecRef()
+	}
+}
