@@ -1,0 +1,305 @@
+package guest
+
+import "strings"
+
+// diffCases run in ROOTFS/work/<name>-<side>, which starts as harness.MakeFixture
+// makes it:
+//
+//	a.txt b.txt empty exec.sh link->a.txt dangling->nowhere
+//	sub/c.txt sub/hard (hard link to sub/c.txt) sub/deep/d.bin sub/deep/e.txt
+//
+// Keep the output free of times (ls --time-style=+), inode numbers, pids and
+// anything else that differs between two native runs:
+// TestDifferentialDeterminism checks.
+var diffCases = []diffCase{
+	// Shells.
+	{name: "bash", script: `
+set -u
+f() { local x=$1; echo "f($x)=$(( x * 2 ))"; }
+for i in 1 2 3; do f $i; done
+i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo "while $i"
+( cd sub && pwd && echo "subshell $BASH_SUBSHELL" ); echo "outer $BASH_SUBSHELL"; pwd
+echo "ls: $(ls | tr '\n' ' ')"
+cat a.txt | sort | uniq -c | sort -rn > counts.txt; cat counts.txt
+{ echo to-stderr >&2; echo to-stdout; } 2> err.txt
+echo appended >> err.txt; cat err.txt
+echo really-stderr >&2
+cat <<EOF > here.txt
+home=$HOME path=$PATH
+literal \$HOME
+EOF
+cat here.txt
+cat <<'EOF'
+not $expanded
+EOF
+cat <<< "here-string"
+declare -A m=([k1]=v1 [k2]=v2)
+for k in $(printf '%s\n' "${!m[@]}" | sort); do echo "$k=${m[$k]}"; done
+arr=(x y z); echo "${#arr[@]} ${arr[1]} ${arr[*]:1}"
+case foo.txt in *.txt) echo case-txt;; esac
+[[ abc =~ ^a(b)c$ ]] && echo "regex ${BASH_REMATCH[1]}"
+./exec.sh one two
+diff <(sort a.txt) <(sort -u a.txt) || echo "diff status $?"
+while read -r w; do echo "read: $w"; done < sub/c.txt
+exec 3>fd3.txt; echo via-fd3 >&3; exec 3>&-; cat fd3.txt
+trap 'echo trapped EXIT' EXIT
+echo done
+`},
+	{name: "dash", shell: "/bin/dash", script: `
+set -e
+f() { echo "f $1"; return 0; }
+for w in a b c; do f $w; done
+n=0; while [ $n -lt 5 ]; do n=$((n+1)); done; echo n=$n
+x=$(echo sub | tr a-z A-Z); echo $x
+( cd sub; ls )
+printf '%s-%d\n' abc 42
+cat <<EOF | wc -l
+1
+2
+EOF
+: > created; echo hi > f1; cat f1 f1 > f2; wc -c f2
+ls -a
+exec 3> fd3.txt; echo via-fd3 >&3; exec 3>&-; cat fd3.txt
+test -L link && echo link-is-symlink
+test -x exec.sh && ./exec.sh 1 2 3
+sh -c 'echo nested $0' nested-sh
+echo "$(cd sub/deep && pwd)"
+`},
+
+	// Coreutils, one area a case.
+	{name: "ls", script: `
+ls; ls -a; ls -1R
+ls -ln --time-style=+
+ls -la --time-style=+ sub
+ls -lnd --time-style=+ sub sub/deep link dangling
+ls -L -ln --time-style=+ link
+ls -F; ls -s sub/deep
+ls nothing; echo "status $?"
+`},
+	{name: "stat", script: `
+stat -c '%n %s %F %a %h' a.txt b.txt empty exec.sh link dangling sub sub/deep/d.bin sub/hard sub/c.txt
+stat -L -c '%n %s %F' link
+stat -c '%n %Y %y' a.txt
+stat -c '%n %U %G %u %g' a.txt
+stat -f -c '%T' . >/dev/null && echo statfs-ok
+stat nothing; echo "status $?"
+`},
+	{name: "cp", script: `
+cp -a sub copy && cp -a link link2 && cp exec.sh e2 && cp -r sub copy2 && cp -p a.txt a.keep
+cp a.txt sub/deep/ && cp -L link deref
+cmp sub/deep/d.bin copy/deep/d.bin && echo same
+stat -c '%n %Y %h %a' copy/c.txt copy/hard a.keep; stat -c '%n %h %a' copy2/c.txt e2
+cp nothing x; echo "status $?"
+cp sub x; echo "status $?"
+`},
+	{name: "mv", script: `
+mv a.txt moved.txt; mv sub sub2; mv sub2/deep/e.txt .; mkdir d; mv b.txt empty d/
+mv link d/link; cat d/link 2>&1; mv dangling d/
+mv moved.txt e.txt; ls -R
+mv nothing x; echo "status $?"
+mkdir full; touch full/x; mv d full; echo "status $?"
+`},
+	{name: "rm", script: `
+rm -r sub; rm -f link dangling; rm -rf nothing; rm empty; ls
+rm sub; echo "status $?"
+mkdir -p x/y/z; touch x/y/z/f x/y/g; rm -r x; ls
+mkdir keep; rm keep; echo "status $?"; rm -d keep; ls
+`},
+	{name: "ln", script: `
+ln a.txt hard1; ln -s a.txt soft1; ln -s sub/deep softdir; ln -sf b.txt soft1
+stat -c '%n %h' a.txt hard1; readlink soft1 softdir; cat softdir/e.txt
+ln a.txt hard1; echo "status $?"
+ln -s "$PWD/a.txt" abs; readlink abs; cat abs
+ln sub nope; echo "status $?"
+ln -sr sub/deep/e.txt rel; readlink rel
+`},
+	{name: "readlink", script: `
+ln -s sub/deep d1; ln -s d1 d2; ln -s ../a.txt sub/up
+readlink -f d2/e.txt; readlink -f link; readlink -f dangling; readlink -f sub/up
+readlink -f /bin/sh; readlink -f .; readlink -f sub/../sub/./deep
+readlink -e nowhere; echo "status $?"
+readlink a.txt; echo "status $?"
+realpath sub/../a.txt; realpath --relative-to=sub/deep a.txt
+`},
+	{name: "paths", script: `
+cat sub/../a.txt | head -1
+cat a.txt/; echo "status $?"
+cat sub/nothing; echo "status $?"
+ls -d sub/./deep/.. sub//deep///
+ln -s loop1 loop2; ln -s loop2 loop1; cat loop1; echo "status $?"
+cd sub/deep && cd ../.. && pwd; cd / && pwd && cd - >/dev/null && pwd
+cat "$(printf 'x%.0s' $(seq 300))"; echo "status $?"
+`},
+	{name: "find", script: `
+find . -type f | sort
+find . -type l | sort
+find . -maxdepth 1 -type d | sort
+find . -size +1k | sort
+find . -perm -u+x -type f
+find . -name '*.txt' -print0 | sort -z | xargs -0 wc -l
+find . -type f -name '*.txt' -exec sh -c 'echo "exec $1"' _ {} \; | sort
+find sub -empty; find . -links 2 -type f | sort
+find nothing; echo "status $?"
+`},
+	{name: "du", script: `
+du -sb .; du -b sub/deep/d.bin; du -s --inodes .; du -ab sub | sort -k2
+du -s sub/deep/d.bin
+`},
+	{name: "df", script: `
+df -P / > df.out; echo "status $?"; head -1 df.out | tr -s ' '
+df -P . > df.out; echo "status $?"; head -1 df.out | tr -s ' '; rm df.out
+`},
+	{name: "touch", script: `
+touch -d '2020-01-02 03:04:05' t1; touch -d '2020-01-02 03:04:05.123456789' t2
+stat -c '%n %y' t1 t2
+touch -r t1 a.txt; stat -c '%n %Y' a.txt
+touch -m -d @0 b.txt; stat -c '%n %Y' b.txt
+touch -a -d @86400 b.txt; stat -c '%n %X %Y' b.txt
+touch -h -d @1000 link; stat -c '%n %Y' link a.txt
+touch -c nothing; ls nothing; echo "status $?"
+touch new; test -f new && echo created
+`},
+	{name: "chmod", script: `
+chmod -R go-rwx sub; chmod 4755 exec.sh; chmod 1777 sub/deep
+chmod u=rw,g=r,o= a.txt; chmod 2750 sub
+stat -c '%n %a' exec.sh sub sub/deep sub/c.txt sub/deep/d.bin a.txt
+chmod -R a+rX sub; stat -c '%n %a' sub sub/deep sub/c.txt sub/deep/d.bin
+find . -perm -4000; chmod 644 link; stat -c '%n %a' a.txt
+chmod 644 nothing; echo "status $?"
+`},
+	{name: "tar", script: `
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf a.tar sub a.txt link
+sha256sum a.tar; tar -tvf a.tar
+mkdir out && tar -xf a.tar -C out && diff -r sub out/sub && echo same
+stat -c '%n %h %Y' out/sub/c.txt out/sub/hard out/a.txt
+tar -czf b.tgz sub exec.sh && tar -tzf b.tgz | sort && rm b.tgz
+tar -cf - sub | (mkdir piped && cd piped && tar -xpf -); diff -r sub piped/sub && echo piped-same
+tar -xf nothing.tar; echo "status $?"
+`},
+	{name: "sha256sum", script: `
+sha256sum a.txt b.txt sub/deep/d.bin empty > sums; sha256sum -c sums; cat sums
+head -c 1000000 /dev/zero | sha256sum
+md5sum a.txt; cksum b.txt
+echo corrupt >> a.txt; sha256sum -c sums; echo "status $?"
+`},
+	{name: "grep", script: `
+grep -r alpha . | sort; grep -rl gamma . | sort
+grep -c alpha a.txt; grep -n beta a.txt
+grep -rh --include='*.txt' -o 'e[a-z]*' . | sort | uniq -c
+grep -R alpha . | sort
+grep nothing a.txt; echo "status $?"
+grep x nofile; echo "status $?"
+grep -E 'al+pha|delta' a.txt sub/c.txt
+`},
+	{name: "sed", script: `
+sed -i 's/alpha/ALPHA/g' a.txt; sed -i.bak -e '1d' sub/c.txt
+cat a.txt sub/c.txt sub/c.txt.bak
+sed -n '2,3p' b.txt
+stat -c '%n %h %a' sub/c.txt sub/hard
+chmod 600 b.txt; sed -i '1s/^/first /' b.txt; stat -c '%n %a' b.txt; head -2 b.txt
+sed -i s/beta/BETA/ link; stat -c '%n %F' link a.txt
+sed -i 's/x/y/' nothing; echo "status $?"
+`},
+	{name: "sort", script: `
+sort b.txt | uniq -c; sort -r a.txt
+printf '10\n9\n100\n' | sort -n
+printf 'b 2\na 1\nc 3\n' | sort -k2,2nr
+sort -u a.txt -o sorted.txt; cat sorted.txt
+seq 1 50000 | sort -R --random-source=b.txt | sort -n | tail -3
+`},
+	{name: "dpkg", script: `
+dpkg -l | head -n 8
+dpkg -s coreutils | grep -E '^(Package|Status|Priority)'
+dpkg -L coreutils | grep -c '^/usr/bin/'
+dpkg -S /bin/ls
+`},
+	{name: "perl", script: `
+perl - x y <<'EOF'
+use strict; use warnings;
+my %h = (b => 2, a => 1);
+print join(",", map { "$_=$h{$_}" } sort keys %h), "\n";
+printf "%.6f\n", atan2(1, 1) * 4;
+opendir(my $d, ".") or die "opendir: $!";
+print join(" ", sort grep { !/^\./ } readdir $d), "\n";
+closedir $d;
+my @s = stat("b.txt"); printf "size %d mode %o nlink %d\n", $s[7], $s[2] & 07777, $s[3];
+open(my $f, ">", "perl.out") or die; print $f "written by perl\n"; close $f;
+rename("perl.out", "perl.txt") or die "rename: $!";
+symlink("perl.txt", "perl.lnk") or die; print readlink("perl.lnk"), "\n";
+mkdir("pdir", 0700) or die; print -d "pdir" ? "dir\n" : "nodir\n";
+unlink("empty") or die; print -e "empty" ? "still\n" : "gone\n";
+open(my $g, "<", "nothing") or print "open: $!\n";
+print "@ARGV\n";
+my $out = ` + "`ls sub`" + `; print "backticks: ", join(" ", split /\n/, $out), "\n";
+system("sh", "-c", "exit 4"); print "system: ", $? >> 8, "\n";
+EOF
+perl -e 'print "pid ok\n" if $$ > 0; exit 0'
+`},
+
+	// Processes, status, stdin.
+	{name: "exit-status", script: "(exit 7); echo \"sub $?\"; false; echo \"false $?\"; echo bye; exit 3", status: 3},
+	{name: "kill-term", script: "echo before; kill -TERM $$; echo after", status: 143},
+	{name: "signal-child", script: "{ sh -c 'kill -KILL $$'; echo \"child $?\"; } 2>/dev/null; sleep 10 & kill $!; wait $!; echo \"bg $?\""},
+	{name: "stdin", stdin: "hello\nworld\n", script: "cat; echo ---; echo again | cat"},
+	{name: "stdin-big", stdin: strings.Repeat("0123456789abcdef", 1<<16), script: "tee copy.bin | sha256sum; wc -c copy.bin"},
+	{name: "pipes", script: `
+seq 1 20000 | grep -c 7
+yes | head -n 1000 | wc -l
+for i in $(seq 50); do /bin/true; done; echo forked
+echo abc | (read x; echo "got $x")
+mkfifo fifo; (echo through-fifo > fifo &); cat fifo
+`},
+	{name: "mkdir", script: `
+mkdir -p x/y/z; mkdir x; echo "status $?"
+rmdir x; echo "status $?"; rmdir -p x/y/z; ls
+mkdir -m 0700 priv; mkdir -m 1777 pub; stat -c '%n %a' priv pub
+mkfifo -m 0600 fifo; ls -ln --time-style=+ fifo
+`},
+	{name: "big-files", script: `
+dd if=/dev/zero of=big bs=64k count=64 2>/dev/null; truncate -s 10M sparse
+stat -c '%n %s' big sparse; du -b sparse
+cp --sparse=always sparse sparse2; cmp sparse sparse2 && echo same
+truncate -s 100 big; stat -c '%n %s' big
+head -c 100000 sub/deep/d.bin | od -An -tx1 | head -2
+`},
+
+	// Busybox: its shell and applets.
+	{name: "bb-sh", rootfs: "busybox", script: `
+f() { echo "f $1 $(( $1 + 1 ))"; }
+for i in 1 2 3; do f $i; done
+i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo "while $i"
+( cd sub && pwd ); pwd
+case x.txt in *.txt) echo case;; esac
+cat <<EOF
+here $HOME
+EOF
+{ echo out; echo err >&2; } 2>err.txt; cat err.txt
+./exec.sh a b
+echo "$(echo nested $(echo deeper))"
+exit 0
+`},
+	{name: "bb-files", rootfs: "busybox", script: `
+mkdir -p x/y/z; cp -r sub x/y/z/sub; cp -a sub copy; cp a.txt a2; mv a2 a3; mv copy moved
+rm -r x/y; rmdir x; ln -s a3 sl; readlink sl; readlink -f sl; ln a3 hard
+find . -type f | sort; find . -type l | sort; find . -name '*.txt' | sort
+ls; ls -ln | awk '{print $1, $2, $3, $4, $5, $NF}'
+stat -c '%n %s %a %h' a3 hard moved/c.txt
+rmdir moved; echo "status $?"
+`},
+	{name: "bb-text", rootfs: "busybox", script: `
+grep -r alpha . | sort; grep -c alpha a.txt
+sed -i 's/alpha/ALPHA/' a.txt; cat a.txt
+sort a.txt | uniq -c; sort -r a.txt | uniq
+head -n 2 b.txt; tail -n 1 a.txt; head -c 10 b.txt; echo
+cut -d ' ' -f 2,3 b.txt | head -3; echo hello | tr a-z A-Z
+wc -l a.txt b.txt; wc -c sub/deep/d.bin
+find . -name '*.txt' | sort | xargs wc -l
+echo "a b c" | xargs -n 1 echo item
+`},
+	{name: "bb-tar", rootfs: "busybox", script: `
+tar cf a.tar sub a.txt && mkdir out && tar xf a.tar -C out && tar tf a.tar | sort && rm a.tar
+sha256sum out/a.txt out/sub/c.txt out/sub/deep/d.bin
+cmp a.txt out/a.txt && echo same
+`},
+	{name: "bb-status", rootfs: "busybox", script: "echo x | grep -q y; echo \"grep $?\"; sh -c 'exit 5'; echo \"sh $?\"; exit 9", status: 9},
+}

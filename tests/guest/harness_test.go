@@ -1,0 +1,114 @@
+package guest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"vkernel/tests/harness"
+)
+
+// needRootfs returns the built rootfs NAME, or skips t.
+func needRootfs(t *testing.T, name string) string {
+	t.Helper()
+	dir, err := harness.Rootfs(name)
+	if err != nil {
+		t.Skipf("no guest rootfs: %v", err)
+	}
+	return dir
+}
+
+// needBin returns $VKERNEL_BIN, or skips t.
+func needBin(t *testing.T) string {
+	t.Helper()
+	bin, err := harness.Bin()
+	if err != nil {
+		t.Skipf("no vkernel binary: %v", err)
+	}
+	return bin
+}
+
+// needNative skips t when native runs are impossible (not root, no unshare).
+func needNative(t *testing.T) {
+	t.Helper()
+	if err := harness.CanNative(); err != nil {
+		t.Skipf("no native runs: %v", err)
+	}
+}
+
+// runNative runs argv chrooted into rootfs with the fixed environment
+// (harness.GuestEnv), stdin as its standard input ("" for none).
+func runNative(t *testing.T, rootfs string, argv []string, stdin string) *harness.Result {
+	t.Helper()
+	needNative(t)
+	r := harness.RunNative(rootfs, harness.Spec{Argv: argv, Stdin: strings.NewReader(stdin)})
+	if r.Err != nil {
+		t.Fatalf("native %q: %v\n%s", argv, r.Err, r)
+	}
+	return r
+}
+
+// runGuest runs argv under `$VKERNEL_BIN run --root rootfs --clear-env` with the
+// same fixed environment, stdin as its standard input.
+func runGuest(t *testing.T, rootfs string, argv []string, stdin string) *harness.Result {
+	t.Helper()
+	return runGuestFlags(t, rootfs, nil, argv, stdin)
+}
+
+// runGuestFlags is runGuest with extra `vkernel run` flags.
+func runGuestFlags(t *testing.T, rootfs string, flags, argv []string, stdin string) *harness.Result {
+	t.Helper()
+	bin := needBin(t)
+	r := harness.RunGuest(bin, rootfs, harness.Spec{Argv: argv, Flags: flags, Stdin: strings.NewReader(stdin)})
+	if r.Err != nil {
+		t.Fatalf("guest %q: %v\n%s", argv, r.Err, r)
+	}
+	return r
+}
+
+// workDir makes a fresh, empty ROOTFS/work/NAME and returns its host path and
+// guest path. It stays behind when t fails, for a look; the next run removes it.
+func workDir(t *testing.T, rootfs, name string) (host, guest string) {
+	t.Helper()
+	base := filepath.Join(rootfs, "work")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	host = filepath.Join(base, name)
+	if err := os.RemoveAll(host); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(host, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(host, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			os.RemoveAll(host)
+		} else {
+			t.Logf("left %s for inspection", host)
+		}
+	})
+	return host, "/work/" + name
+}
+
+// checkOneLineError checks that r failed with one line on stderr and no sign
+// of a Go panic.
+func checkOneLineError(t *testing.T, r *harness.Result) {
+	t.Helper()
+	if r.Status == 0 {
+		t.Errorf("status 0, want non-zero\n%s", r)
+	}
+	msg := strings.TrimSuffix(r.Stderr, "\n")
+	if msg == "" || strings.Contains(msg, "\n") {
+		t.Errorf("stderr is not exactly one line:\n%s", r.Stderr)
+	}
+	for _, bad := range []string{"panic", "goroutine "} {
+		if strings.Contains(r.Stderr, bad) {
+			t.Errorf("stderr mentions %q:\n%s", bad, r.Stderr)
+		}
+	}
+}
