@@ -1,0 +1,98 @@
+package vkernel
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// forwardedSignals are passed from vkernel to the guest's main process.
+var forwardedSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.SIGWINCH,
+	unix.SIGQUIT, unix.SIGUSR1, unix.SIGUSR2, unix.SIGCONT}
+
+// RunInit is the hidden subcommand that is pid 1 of the guest's pid
+// namespace in `vkernel run`, as docker's --init: it starts the stub (which
+// becomes the guest program), forwards signals to it, reaps orphans, and
+// exits with the program's status. args: HOSTNAME ARGV...
+func RunInit(args []string) int {
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "vkernel: init: usage: HOSTNAME PROGRAM [ARGS...]")
+		return 125
+	}
+	if h := args[0]; h != "" {
+		// The guest has a UTS namespace of its own.
+		unix.Sethostname([]byte(h))
+	}
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwardedSignals...)
+
+	attr := &os.ProcAttr{
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, os.NewFile(controlFD, "control")},
+		Env:   os.Environ(),
+		Sys:   &syscall.SysProcAttr{},
+	}
+	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
+		// The program gets the terminal's foreground process group, so
+		// the keyboard's signals reach it and not vkernel.
+		attr.Sys.Setpgid = true
+		attr.Sys.Foreground = true
+		attr.Sys.Ctty = 0
+	}
+	p, err := os.StartProcess("/proc/self/exe", append([]string{"vkernel", stubCommand}, args[1:]...), attr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: init: starting the program: %v\n", err)
+		return 125
+	}
+	unix.Close(controlFD)
+	main := p.Pid
+	go func() {
+		for s := range sigs {
+			unix.Kill(main, s.(syscall.Signal))
+		}
+	}()
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, 0, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 125
+		}
+		if pid == main {
+			return ExitCode(ws)
+		}
+	}
+}
+
+// ExitCode turns a wait status into a shell's exit code: the status, or
+// 128+N for a death by signal N.
+func ExitCode(ws unix.WaitStatus) int {
+	if ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ws.ExitStatus()
+}
+
+// Hidden subcommands of the vkernel binary.
+const (
+	initCommand = "__init"
+	stubCommand = "__stub"
+)
+
+// Hidden runs a hidden subcommand if args name one; ok is false otherwise.
+func Hidden(args []string) (code int, ok bool) {
+	if len(args) < 2 {
+		return 0, false
+	}
+	switch args[1] {
+	case initCommand:
+		return RunInit(args[2:]), true
+	case stubCommand:
+		return RunStub(args[2:]), true
+	}
+	return 0, false
+}

@@ -1,0 +1,78 @@
+package vkernel
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/abi/linux"
+)
+
+// controlFD is the descriptor number of the sentry's control socket in the
+// init and the stub.
+const controlFD = 3
+
+// Messages on the control socket.
+const (
+	msgHello = "hello" // stub → sentry, with SCM_CREDENTIALS: "seize me"
+	msgGo    = "go"    // sentry → stub: "you are traced"
+	// stub → sentry: "listener N": the listener's number in the stub
+)
+
+// RunStub is the hidden subcommand the guest's first process runs before it
+// becomes the guest program. args are the guest's argv. It must run on the
+// process's main thread (cmd/vkernel locks it there): ptrace seizes that
+// thread, the filter is installed on it, and it calls execve.
+func RunStub(args []string) int {
+	runtime.LockOSThread()
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, "vkernel: stub: no program")
+		return 127
+	}
+	ctl := controlFD
+	if _, err := unix.Write(ctl, []byte(msgHello)); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: stub: %v\n", err)
+		return 126
+	}
+	buf := make([]byte, 16)
+	if n, err := unix.Read(ctl, buf); err != nil || string(buf[:n]) != msgGo {
+		fmt.Fprintf(os.Stderr, "vkernel: stub: the sentry did not answer (%v)\n", err)
+		return 126
+	}
+	insns, err := BuildFilter()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: stub: %v\n", err)
+		return 126
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: stub: no_new_privs: %v\n", err)
+		return 126
+	}
+	prog := linux.SockFprog{Len: uint16(len(insns)), Filter: (*linux.BPFInstruction)(unsafe.Pointer(&insns[0]))}
+	flags := uintptr(unix.SECCOMP_FILTER_FLAG_NEW_LISTENER | unix.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
+	lfd, _, errno := unix.RawSyscall(unix.SYS_SECCOMP, linux.SECCOMP_SET_MODE_FILTER, flags, uintptr(unsafe.Pointer(&prog)))
+	if errno != 0 {
+		fmt.Fprintf(os.Stderr, "vkernel: stub: installing the seccomp filter: %v\n", errno)
+		return 126
+	}
+	// From here on, every call but the native ones waits for the sentry.
+	// write(2) is native: tell the sentry where the listener is; it takes
+	// it with pidfd_getfd. The close that follows is the first call served.
+	if _, err := unix.Write(ctl, []byte("listener "+strconv.Itoa(int(lfd)))); err != nil {
+		return 126
+	}
+	unix.Close(int(lfd))
+	unix.Close(ctl)
+	err = syscall.Exec(args[0], args, os.Environ())
+	// The sentry resolved the program through the guest's VFS and refused.
+	code := 126
+	if err == syscall.ENOENT {
+		code = 127
+	}
+	fmt.Fprintf(os.Stderr, "vkernel: %s: %v in the guest\n", args[0], err)
+	return code
+}
