@@ -1,0 +1,298 @@
+package vfs
+
+import (
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// Mount is one filesystem (or part of one, for a bind mount) attached to
+// the tree. It is analogous to Linux's struct mount.
+type Mount struct {
+	// ID is the mount id (/proc/self/mountinfo). Immutable.
+	ID int
+	// Parent is the mount this one is attached in; nil for a root mount.
+	// Immutable.
+	Parent *Mount
+	// Point is the dentry of Parent this mount covers. Immutable.
+	Point *Dentry
+	// Root is the dentry of FS at the top of this mount: FS's root, or
+	// any dentry of it for a bind mount. Immutable.
+	Root *Dentry
+	// FS is the mounted filesystem. Immutable.
+	FS Filesystem
+	// Flags are the MS_* per-mount flags (MS_RDONLY, MS_NOSUID, ...).
+	// Immutable.
+	Flags uint64
+	// Dev is the st_dev of everything seen through this mount, distinct
+	// per mount (as BSD nullfs does). Immutable.
+	Dev uint64
+
+	// refs counts open files and cwd/root holders in this mount.
+	refs atomic.Int64
+	// detached is set once the mount left the tree (Unmount). Protected
+	// by VFS.mountMu.
+	detached bool
+}
+
+// mountKey names a mount point: a dentry as seen through a mount.
+type mountKey struct {
+	m *Mount
+	d *Dentry
+}
+
+// IncRef takes a reference on m: Unmount without detach is EBUSY while
+// any is held.
+func (m *Mount) IncRef() { m.refs.Add(1) }
+
+// DecRef drops a reference taken by IncRef.
+func (m *Mount) DecRef() {
+	if m.refs.Add(-1) < 0 {
+		panic("vfs: Mount.DecRef below zero")
+	}
+}
+
+// ReadOnly reports whether m is mounted MS_RDONLY.
+func (m *Mount) ReadOnly() bool { return m.Flags&unix.MS_RDONLY != 0 }
+
+// Root returns the top of m: {m, m.Root}.
+func (v *VFS) Root(m *Mount) VirtualDentry { return VirtualDentry{Mount: m, Dentry: m.Root} }
+
+// Mounts returns the attached mounts in mount order, for /proc/mounts.
+func (v *VFS) Mounts() []*Mount {
+	v.mountMu.RLock()
+	defer v.mountMu.RUnlock()
+	return append([]*Mount(nil), v.mounts...)
+}
+
+// NewRootMount mounts fs as a root of the tree: a mount with no parent,
+// what a Context's Root usually starts at.
+func (v *VFS) NewRootMount(fs Filesystem, flags uint64) *Mount {
+	v.mountMu.Lock()
+	defer v.mountMu.Unlock()
+	root, err := v.fsRootLocked(fs)
+	if err != nil {
+		panic("vfs: root of a root mount: " + err.Error())
+	}
+	return v.attachLocked(nil, nil, root, fs, flags)
+}
+
+// MountAt mounts fs over the directory at, hiding what was there.
+func (v *VFS) MountAt(at VirtualDentry, fs Filesystem, flags uint64) (*Mount, error) {
+	if !at.Ok() || at.Dentry.Negative() {
+		return nil, unix.ENOENT
+	}
+	if !at.Dentry.IsDir() {
+		return nil, unix.ENOTDIR
+	}
+	v.mountMu.Lock()
+	defer v.mountMu.Unlock()
+	if at.Mount.detached {
+		return nil, unix.EINVAL
+	}
+	root, err := v.fsRootLocked(fs)
+	if err != nil {
+		return nil, err
+	}
+	if !root.IsDir() {
+		v.putFSRootLocked(fs)
+		return nil, unix.ENOTDIR
+	}
+	return v.attachLocked(at.Mount, at.Dentry, root, fs, flags), nil
+}
+
+// BindAt mounts what src shows (src.Mount's filesystem, rooted at
+// src.Dentry) over at; with recursive, the mounts below src come too
+// (mount --rbind).
+func (v *VFS) BindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursive bool) (*Mount, error) {
+	if !at.Ok() || !src.Ok() || at.Dentry.Negative() || src.Dentry.Negative() {
+		return nil, unix.ENOENT
+	}
+	if at.Dentry.IsDir() != src.Dentry.IsDir() {
+		return nil, unix.ENOTDIR
+	}
+	// Which mounts lie below src is a question about parent pointers.
+	v.renameMu.RLock()
+	defer v.renameMu.RUnlock()
+	v.mountMu.Lock()
+	defer v.mountMu.Unlock()
+	if at.Mount.detached || src.Mount.detached {
+		return nil, unix.EINVAL
+	}
+	fs := src.Mount.FS
+	v.roots[fs].mounts++
+	m := v.attachLocked(at.Mount, at.Dentry, src.Dentry, fs, flags)
+	if recursive {
+		v.bindTreeLocked(m, src.Mount, src.Dentry)
+	}
+	return m, nil
+}
+
+// bindTreeLocked copies under dst the mounts of src that lie below srcRoot,
+// recursively.
+//
+// Preconditions: v.renameMu is held for reading, v.mountMu for writing.
+func (v *VFS) bindTreeLocked(dst, src *Mount, srcRoot *Dentry) {
+	for _, c := range v.childrenLocked(src) {
+		if !isDescendant(c.Point, srcRoot) {
+			continue
+		}
+		v.roots[c.FS].mounts++
+		nm := v.attachLocked(dst, c.Point, c.Root, c.FS, c.Flags)
+		v.bindTreeLocked(nm, c, c.Root)
+	}
+}
+
+// isDescendant reports whether d is anc or below it.
+//
+// Preconditions: VFS.renameMu is held.
+func isDescendant(d, anc *Dentry) bool {
+	for ; d != nil; d = d.parent {
+		if d == anc {
+			return true
+		}
+	}
+	return false
+}
+
+// childrenLocked returns the attached mounts whose parent is m, in mount
+// order.
+//
+// Preconditions: v.mountMu is held.
+func (v *VFS) childrenLocked(m *Mount) []*Mount {
+	var cs []*Mount
+	for _, c := range v.mounts {
+		if c.Parent == m {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// fsRootLocked returns fs's root dentry, making it at fs's first mount,
+// and counts one more mount of fs.
+//
+// Preconditions: v.mountMu is held for writing.
+func (v *VFS) fsRootLocked(fs Filesystem) (*Dentry, error) {
+	if r := v.roots[fs]; r != nil {
+		r.mounts++
+		return r.d, nil
+	}
+	d, err := newDentry(fs, nil, "", fs.Root())
+	if err != nil {
+		return nil, err
+	}
+	v.roots[fs] = &fsRoot{d: d, mounts: 1}
+	return d, nil
+}
+
+// putFSRootLocked counts one mount of fs fewer, forgetting its root
+// dentry at the last.
+//
+// Preconditions: v.mountMu is held for writing.
+func (v *VFS) putFSRootLocked(fs Filesystem) {
+	if r := v.roots[fs]; r != nil {
+		if r.mounts--; r.mounts == 0 {
+			delete(v.roots, fs)
+		}
+	}
+}
+
+// attachLocked makes a mount of fs rooted at root over point in parent.
+//
+// Preconditions: v.mountMu is held for writing; the caller counted the
+// mount in v.roots.
+func (v *VFS) attachLocked(parent *Mount, point, root *Dentry, fs Filesystem, flags uint64) *Mount {
+	m := &Mount{ID: v.nextID, Parent: parent, Point: point, Root: root, FS: fs, Flags: flags}
+	v.nextID++
+	// Minors are never reused: a detached mount keeps its Dev while held.
+	m.Dev = unix.Mkdev(0, v.nextDev)
+	v.nextDev++
+	root.IncRef()
+	if parent != nil {
+		point.IncRef()
+		point.mounts.Add(1)
+		k := mountKey{parent, point}
+		v.mountsAt[k] = append(v.mountsAt[k], m)
+	}
+	v.mounts = append(v.mounts, m)
+	return m
+}
+
+// Unmount detaches m from the tree. Without detach it is EBUSY while m has
+// submounts or references (open files, cwds); with detach (MNT_DETACH) m
+// and everything mounted below it leave the tree at once and stay usable
+// by whoever holds them.
+func (v *VFS) Unmount(m *Mount, detach bool) error {
+	v.mountMu.Lock()
+	defer v.mountMu.Unlock()
+	if m.detached {
+		return unix.EINVAL
+	}
+	if m.Parent == nil {
+		return unix.EBUSY
+	}
+	if !detach && (len(v.childrenLocked(m)) > 0 || m.refs.Load() > 0) {
+		return unix.EBUSY
+	}
+	v.detachLocked(m)
+	return nil
+}
+
+// detachLocked removes m and its submounts from the tree.
+//
+// Preconditions: v.mountMu is held for writing.
+func (v *VFS) detachLocked(m *Mount) {
+	for _, c := range v.childrenLocked(m) {
+		v.detachLocked(c)
+	}
+	for i, x := range v.mounts {
+		if x == m {
+			v.mounts = append(v.mounts[:i], v.mounts[i+1:]...)
+			break
+		}
+	}
+	k := mountKey{m.Parent, m.Point}
+	stack := v.mountsAt[k]
+	for i, x := range stack {
+		if x == m {
+			stack = append(stack[:i:i], stack[i+1:]...)
+			break
+		}
+	}
+	if len(stack) == 0 {
+		delete(v.mountsAt, k)
+	} else {
+		v.mountsAt[k] = stack
+	}
+	m.Point.mounts.Add(-1)
+	m.Point.DecRef()
+	m.detached = true
+	v.putFSRootLocked(m.FS)
+}
+
+// mountedOn returns the topmost mount stacked on vd, or nil.
+func (v *VFS) mountedOn(vd VirtualDentry) *Mount {
+	if vd.Dentry.mounts.Load() == 0 {
+		return nil
+	}
+	v.mountMu.RLock()
+	defer v.mountMu.RUnlock()
+	stack := v.mountsAt[mountKey{vd.Mount, vd.Dentry}]
+	if len(stack) == 0 {
+		return nil
+	}
+	return stack[len(stack)-1]
+}
+
+// isMountPoint reports whether anything is mounted on d in m.
+func (v *VFS) isMountPoint(m *Mount, d *Dentry) bool {
+	return v.mountedOn(VirtualDentry{m, d}) != nil
+}
+
+// isAttached reports whether m is in the tree.
+func (v *VFS) isAttached(m *Mount) bool {
+	v.mountMu.RLock()
+	defer v.mountMu.RUnlock()
+	return !m.detached
+}

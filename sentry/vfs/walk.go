@@ -1,0 +1,318 @@
+package vfs
+
+import (
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// walker is one path walk: Linux's struct nameidata. A walk is confined
+// to one goroutine.
+type walker struct {
+	v     *VFS
+	ctx   *Context
+	cred  *Cred
+	flags int
+	// root is where absolute paths and ".." stop: ctx.Root, or the start
+	// directory for Beneath and InRoot.
+	root VirtualDentry
+	// links counts the symlinks followed so far (MaxSymlinks).
+	links int
+	// noTarget is set when the last step ended on a magic link whose
+	// object has no path (MagicLink.Target said ErrNoTarget).
+	noTarget bool
+}
+
+// newWalker checks path's length and sets up a walk; it returns where a
+// relative path starts.
+func (v *VFS) newWalker(ctx *Context, start VirtualDentry, path string, flags int) (*walker, VirtualDentry, error) {
+	if len(path) >= PathMax {
+		return nil, VirtualDentry{}, unix.ENAMETOOLONG
+	}
+	if ctx == nil {
+		ctx = &Context{}
+	}
+	if !start.Ok() {
+		start = ctx.Cwd
+	}
+	root := ctx.Root
+	if !root.Ok() {
+		root = v.firstRoot()
+	}
+	if !start.Ok() {
+		start = root
+	}
+	if !start.Ok() {
+		return nil, VirtualDentry{}, unix.ENOENT
+	}
+	if flags&(Beneath|InRoot) != 0 {
+		root = start
+	}
+	return &walker{v: v, ctx: ctx, cred: ctx.cred(), flags: flags, root: root}, start, nil
+}
+
+// firstRoot returns the top of the first root mount, for a Context
+// without a Root.
+func (v *VFS) firstRoot() VirtualDentry {
+	v.mountMu.RLock()
+	defer v.mountMu.RUnlock()
+	for _, m := range v.mounts {
+		if m.Parent == nil {
+			return v.Root(m)
+		}
+	}
+	return VirtualDentry{}
+}
+
+// Walk resolves path from start (relative paths) or ctx.Root (absolute
+// ones), as Linux's path lookup. flags are the resolve flags of api.go.
+// start may be the zero VirtualDentry for ctx.Cwd.
+func (v *VFS) Walk(ctx *Context, start VirtualDentry, path string, flags int) (VirtualDentry, error) {
+	w, start, err := v.newWalker(ctx, start, path, flags)
+	if err != nil {
+		return VirtualDentry{}, err
+	}
+	return w.walk(start, path)
+}
+
+// walk is Walk's body, for callers that need the walker afterwards.
+func (w *walker) walk(start VirtualDentry, path string) (VirtualDentry, error) {
+	var vd VirtualDentry
+	if path == "" {
+		if w.flags&EmptyPath == 0 {
+			return VirtualDentry{}, unix.ENOENT
+		}
+		vd = start
+	} else {
+		var err error
+		if vd, err = w.resolve(start, path, w.flags&FollowFinal != 0); err != nil {
+			return VirtualDentry{}, err
+		}
+	}
+	if w.flags&MustBeDir != 0 && !vd.Dentry.IsDir() {
+		return VirtualDentry{}, unix.ENOTDIR
+	}
+	return vd, nil
+}
+
+// WalkParent resolves all of path but its last component and returns the
+// directory that holds it, the last component, and whether slashes
+// followed it. The last component may be "." or ".."; it is "/" when
+// path names the root itself ("/", "//"). The parent has been checked to
+// be a searchable directory.
+func (v *VFS) WalkParent(ctx *Context, start VirtualDentry, path string, flags int) (parent VirtualDentry, name string, trailingSlash bool, err error) {
+	w, start, err := v.newWalker(ctx, start, path, flags)
+	if err != nil {
+		return VirtualDentry{}, "", false, err
+	}
+	if path == "" {
+		return VirtualDentry{}, "", false, unix.ENOENT
+	}
+	parent, name, trailingSlash, err = w.parent(start, path)
+	if err != nil {
+		return VirtualDentry{}, "", false, err
+	}
+	if name == "" {
+		name = "/"
+	}
+	return parent, name, trailingSlash, nil
+}
+
+// resolve walks path from start to its end; follow says whether a final
+// symlink is followed (a trailing slash always follows).
+func (w *walker) resolve(start VirtualDentry, path string, follow bool) (VirtualDentry, error) {
+	dir, name, trailing, err := w.parent(start, path)
+	if err != nil {
+		return VirtualDentry{}, err
+	}
+	if name == "" {
+		return dir, nil
+	}
+	vd, err := w.step(dir, name, follow || trailing)
+	if err != nil {
+		return VirtualDentry{}, err
+	}
+	if trailing && !vd.Dentry.IsDir() {
+		return VirtualDentry{}, unix.ENOTDIR
+	}
+	return vd, nil
+}
+
+// parent walks path from start (or the root, for an absolute path) to the
+// directory holding its last component, following every symlink on the
+// way. It returns that directory, checked searchable, the last component
+// ("" if path is only slashes) and whether slashes follow it.
+func (w *walker) parent(start VirtualDentry, path string) (VirtualDentry, string, bool, error) {
+	cur := start
+	if strings.HasPrefix(path, "/") {
+		var err error
+		if cur, err = w.jumpRoot(cur); err != nil {
+			return VirtualDentry{}, "", false, err
+		}
+	}
+	for {
+		path = strings.TrimLeft(path, "/")
+		if path == "" {
+			return cur, "", false, nil
+		}
+		comp, rest, _ := strings.Cut(path, "/")
+		if err := w.checkDir(cur); err != nil {
+			return VirtualDentry{}, "", false, err
+		}
+		if len(comp) > NameMax {
+			return VirtualDentry{}, "", false, unix.ENAMETOOLONG
+		}
+		rest = strings.TrimLeft(rest, "/")
+		if rest == "" {
+			return cur, comp, len(path) > len(comp), nil
+		}
+		var err error
+		if cur, err = w.step(cur, comp, true); err != nil {
+			return VirtualDentry{}, "", false, err
+		}
+		path = rest
+	}
+}
+
+// checkDir checks that a walk may look names up in vd: a directory
+// (ENOTDIR) the caller may search (EACCES).
+func (w *walker) checkDir(vd VirtualDentry) error {
+	if !vd.Dentry.IsDir() {
+		return unix.ENOTDIR
+	}
+	return mayLookup(w.cred, vd.Dentry)
+}
+
+// step moves from the directory dir to its entry name, crossing into
+// mounts and, with follow, through a symlink.
+//
+// Preconditions: w.checkDir(dir) passed; name is not empty and has no '/'.
+func (w *walker) step(dir VirtualDentry, name string, follow bool) (VirtualDentry, error) {
+	w.noTarget = false
+	switch name {
+	case ".":
+		return dir, nil
+	case "..":
+		return w.dotdot(dir)
+	}
+	c, err := w.v.lookupChild(dir.Dentry, name)
+	if err != nil {
+		return VirtualDentry{}, err
+	}
+	if c.Negative() {
+		return VirtualDentry{}, unix.ENOENT
+	}
+	vd, err := w.crossDown(VirtualDentry{dir.Mount, c})
+	if err != nil {
+		return VirtualDentry{}, err
+	}
+	if follow && vd.Dentry.IsSymlink() {
+		return w.follow(dir, vd)
+	}
+	return vd, nil
+}
+
+// follow resolves the symlink link found in dir: a magic link jumps to its
+// target, another has its text walked from dir (or the root).
+func (w *walker) follow(dir, link VirtualDentry) (VirtualDentry, error) {
+	w.links++
+	if w.links > MaxSymlinks || w.flags&NoSymlinks != 0 {
+		return VirtualDentry{}, unix.ELOOP
+	}
+	if ml, ok := link.Dentry.vnode.(MagicLink); ok {
+		if w.flags&NoMagicLinks != 0 {
+			return VirtualDentry{}, unix.ELOOP
+		}
+		if w.flags&(Beneath|InRoot) != 0 {
+			return VirtualDentry{}, unix.EXDEV
+		}
+		t, err := ml.Target(w.ctx)
+		if err == ErrNoTarget {
+			w.noTarget = true
+			return link, nil
+		}
+		if err != nil {
+			return VirtualDentry{}, err
+		}
+		if !t.Ok() {
+			return VirtualDentry{}, unix.ENOENT
+		}
+		if w.flags&NoXdev != 0 && t.Mount != link.Mount {
+			return VirtualDentry{}, unix.EXDEV
+		}
+		return t, nil
+	}
+	text, err := readlinkFor(w.ctx, link.Dentry.vnode)
+	if err != nil {
+		return VirtualDentry{}, err
+	}
+	if text == "" {
+		return VirtualDentry{}, unix.ENOENT
+	}
+	return w.resolve(dir, text, true)
+}
+
+// readlinkFor returns a symlink's text, asking ContextReadlinker first.
+func readlinkFor(ctx *Context, vn Vnode) (string, error) {
+	if r, ok := vn.(ContextReadlinker); ok {
+		return r.ReadlinkFor(ctx)
+	}
+	return vn.Readlink()
+}
+
+// jumpRoot moves an absolute path (or symlink) to the walk's root.
+func (w *walker) jumpRoot(cur VirtualDentry) (VirtualDentry, error) {
+	if w.flags&Beneath != 0 {
+		return VirtualDentry{}, unix.EXDEV
+	}
+	if w.flags&NoXdev != 0 && cur.Mount != w.root.Mount {
+		return VirtualDentry{}, unix.EXDEV
+	}
+	return w.root, nil
+}
+
+// dotdot moves to the parent of cur: nowhere at the walk's root, across
+// to the mount point at a mount's root, then down into whatever is
+// mounted there (Linux's follow_dotdot).
+func (w *walker) dotdot(cur VirtualDentry) (VirtualDentry, error) {
+	for {
+		if cur == w.root {
+			if w.flags&Beneath != 0 {
+				return VirtualDentry{}, unix.EXDEV
+			}
+			return cur, nil
+		}
+		if cur.Dentry != cur.Mount.Root {
+			w.v.renameMu.RLock()
+			p := cur.Dentry.parent
+			w.v.renameMu.RUnlock()
+			if p == nil {
+				return cur, nil
+			}
+			cur = VirtualDentry{cur.Mount, p}
+			break
+		}
+		if cur.Mount.Parent == nil || !w.v.isAttached(cur.Mount) {
+			return cur, nil
+		}
+		if w.flags&NoXdev != 0 {
+			return VirtualDentry{}, unix.EXDEV
+		}
+		cur = VirtualDentry{cur.Mount.Parent, cur.Mount.Point}
+	}
+	return w.crossDown(cur)
+}
+
+// crossDown follows the mounts stacked on vd to the topmost one's root.
+func (w *walker) crossDown(vd VirtualDentry) (VirtualDentry, error) {
+	for {
+		m := w.v.mountedOn(vd)
+		if m == nil {
+			return vd, nil
+		}
+		if w.flags&NoXdev != 0 {
+			return VirtualDentry{}, unix.EXDEV
+		}
+		vd = VirtualDentry{m, m.Root}
+	}
+}
