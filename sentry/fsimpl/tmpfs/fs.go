@@ -1,0 +1,146 @@
+package tmpfs
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// Options configures a tmpfs instance, as tmpfs's mount options.
+type Options struct {
+	// Mode is the root directory's permission bits; 0 means 01777.
+	Mode uint32
+	// UID and GID own the root directory.
+	UID, GID uint32
+	// SizeLimit is the size in bytes; 0 means unlimited.
+	SizeLimit int64
+}
+
+// FS is one tmpfs instance (a superblock).
+type FS struct {
+	opts Options
+	root *inode
+
+	// mu protects every inode of the filesystem and the fields below.
+	mu      sync.Mutex
+	nextIno uint64
+}
+
+var _ vfs.Filesystem = (*FS)(nil)
+
+// New makes an empty tmpfs.
+func New(opts Options) *FS {
+	if opts.Mode == 0 {
+		opts.Mode = 0o1777
+	}
+	fs := &FS{opts: opts}
+	fs.root = fs.newInodeLocked(unix.S_IFDIR|opts.Mode&07777, opts.UID, opts.GID)
+	fs.root.nlink = 2
+	fs.root.children = map[string]*inode{}
+	fs.root.parent = fs.root
+	fs.root.refs = 1
+	return fs
+}
+
+// Root implements vfs.Filesystem.Root.
+func (fs *FS) Root() vfs.Vnode { return fs.root }
+
+// Type implements vfs.Filesystem.Type.
+func (fs *FS) Type() string { return "tmpfs" }
+
+// Source implements vfs.Filesystem.Source.
+func (fs *FS) Source() string { return "tmpfs" }
+
+// Options implements vfs.Filesystem.Options, as Linux shows them.
+func (fs *FS) Options() string {
+	var o []string
+	if fs.opts.SizeLimit > 0 {
+		o = append(o, "size="+strconv.FormatInt(fs.opts.SizeLimit/1024, 10)+"k")
+	}
+	o = append(o, fmt.Sprintf("mode=%o", fs.opts.Mode))
+	if fs.opts.UID != 0 {
+		o = append(o, "uid="+strconv.FormatUint(uint64(fs.opts.UID), 10))
+	}
+	if fs.opts.GID != 0 {
+		o = append(o, "gid="+strconv.FormatUint(uint64(fs.opts.GID), 10))
+	}
+	return strings.Join(o, ",")
+}
+
+// Revalidate implements vfs.Filesystem.Revalidate: only the guest changes
+// a tmpfs, through the VFS, so its cache is always right.
+func (fs *FS) Revalidate(vfs.Vnode, string, vfs.Vnode) bool { return true }
+
+// newInodeLocked makes an inode with a fresh number and the current time.
+//
+// Preconditions: fs.mu is held.
+func (fs *FS) newInodeLocked(mode, uid, gid uint32) *inode {
+	now := nowTS()
+	fs.nextIno++
+	return &inode{
+		fs: fs, ino: fs.nextIno, mode: mode, nlink: 1, uid: uid, gid: gid,
+		atime: now, mtime: now, ctime: now, btime: now,
+		memfd: -1, fifo: -1,
+	}
+}
+
+func nowTS() unix.Timespec { return unix.NsecToTimespec(time.Now().UnixNano()) }
+
+// usedLocked returns the bytes held by the memfds of the tree under d.
+//
+// Preconditions: fs.mu is held.
+func usedLocked(d *inode, seen map[*inode]bool) int64 {
+	var n int64
+	for _, c := range d.children {
+		if seen[c] {
+			continue
+		}
+		seen[c] = true
+		if c.children != nil {
+			n += usedLocked(c, seen)
+		} else if c.memfd >= 0 {
+			var st unix.Stat_t
+			if unix.Fstat(c.memfd, &st) == nil {
+				n += st.Blocks * 512
+			}
+		}
+	}
+	return n
+}
+
+// statfs returns the figures of the filesystem.
+func (fs *FS) statfs() unix.Statfs_t {
+	const bsize = 4096
+	fs.mu.Lock()
+	used := usedLocked(fs.root, map[*inode]bool{})
+	files := fs.nextIno
+	fs.mu.Unlock()
+	sf := unix.Statfs_t{
+		Type:    unix.TMPFS_MAGIC,
+		Bsize:   bsize,
+		Frsize:  bsize,
+		Namelen: unix.NAME_MAX,
+		Files:   1 << 20,
+		Ffree:   1<<20 - files,
+	}
+	total := fs.opts.SizeLimit
+	if total <= 0 {
+		var si unix.Sysinfo_t
+		if unix.Sysinfo(&si) == nil {
+			total = int64(si.Totalram) * int64(si.Unit) / 2
+		}
+	}
+	sf.Blocks = uint64(total / bsize)
+	free := (total - used) / bsize
+	if free < 0 {
+		free = 0
+	}
+	sf.Bfree, sf.Bavail = uint64(free), uint64(free)
+	return sf
+}
