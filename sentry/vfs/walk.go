@@ -215,41 +215,52 @@ func (w *walker) step(dir VirtualDentry, name string, follow bool) (VirtualDentr
 // follow resolves the symlink link found in dir: a magic link jumps to its
 // target, another has its text walked from dir (or the root).
 func (w *walker) follow(dir, link VirtualDentry) (VirtualDentry, error) {
+	text, target, err := w.pickLink(link)
+	if err != nil || text == "" {
+		return target, err
+	}
+	return w.resolve(dir, text, true)
+}
+
+// pickLink counts one more symlink followed and returns its text, or for
+// a magic link "" and where it leads (the link itself for ErrNoTarget,
+// with w.noTarget set).
+func (w *walker) pickLink(link VirtualDentry) (string, VirtualDentry, error) {
 	w.links++
 	if w.links > MaxSymlinks || w.flags&NoSymlinks != 0 {
-		return VirtualDentry{}, unix.ELOOP
+		return "", VirtualDentry{}, unix.ELOOP
 	}
 	if ml, ok := link.Dentry.vnode.(MagicLink); ok {
 		if w.flags&NoMagicLinks != 0 {
-			return VirtualDentry{}, unix.ELOOP
+			return "", VirtualDentry{}, unix.ELOOP
 		}
 		if w.flags&(Beneath|InRoot) != 0 {
-			return VirtualDentry{}, unix.EXDEV
+			return "", VirtualDentry{}, unix.EXDEV
 		}
 		t, err := ml.Target(w.ctx)
 		if err == ErrNoTarget {
 			w.noTarget = true
-			return link, nil
+			return "", link, nil
 		}
 		if err != nil {
-			return VirtualDentry{}, err
+			return "", VirtualDentry{}, err
 		}
 		if !t.Ok() {
-			return VirtualDentry{}, unix.ENOENT
+			return "", VirtualDentry{}, unix.ENOENT
 		}
 		if w.flags&NoXdev != 0 && t.Mount != link.Mount {
-			return VirtualDentry{}, unix.EXDEV
+			return "", VirtualDentry{}, unix.EXDEV
 		}
-		return t, nil
+		return "", t, nil
 	}
 	text, err := readlinkFor(w.ctx, link.Dentry.vnode)
 	if err != nil {
-		return VirtualDentry{}, err
+		return "", VirtualDentry{}, err
 	}
 	if text == "" {
-		return VirtualDentry{}, unix.ENOENT
+		return "", VirtualDentry{}, unix.ENOENT
 	}
-	return w.resolve(dir, text, true)
+	return text, VirtualDentry{}, nil
 }
 
 // readlinkFor returns a symlink's text, asking ContextReadlinker first.

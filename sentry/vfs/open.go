@@ -1,0 +1,244 @@
+package vfs
+
+import (
+	"golang.org/x/sys/unix"
+)
+
+// Open opens path as open(2)/openat(2) do: flags are the guest's open
+// flags, mode the creation mode (ctx.Umask is applied).
+func (v *VFS) Open(ctx *Context, start VirtualDentry, path string, flags int, mode uint32) (*File, error) {
+	return v.OpenResolve(ctx, start, path, flags, mode, 0)
+}
+
+// OpenResolve is Open for openat2(2): resolve holds the walk flags
+// Beneath, InRoot, NoSymlinks, NoMagicLinks and NoXdev (others are
+// ignored; O_NOFOLLOW and O_DIRECTORY come from flags).
+func (v *VFS) OpenResolve(ctx *Context, start VirtualDentry, path string, flags int, mode uint32, resolve int) (*File, error) {
+	if flags&unix.O_PATH != 0 {
+		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	}
+	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
+		// Vnode.Open has no mode to give the file.
+		return nil, unix.EOPNOTSUPP
+	}
+	if flags&unix.O_CREAT != 0 && flags&unix.O_DIRECTORY != 0 {
+		return nil, unix.EINVAL
+	}
+	if flags&(unix.O_CREAT|unix.O_EXCL) == unix.O_CREAT|unix.O_EXCL {
+		flags |= unix.O_NOFOLLOW
+	}
+	wflags := resolve & (Beneath | InRoot | NoSymlinks | NoMagicLinks | NoXdev)
+	if flags&unix.O_NOFOLLOW == 0 {
+		wflags |= FollowFinal
+	}
+	if flags&unix.O_DIRECTORY != 0 {
+		wflags |= MustBeDir
+	}
+	w, start, err := v.newWalker(ctx, start, path, wflags)
+	if err != nil {
+		return nil, err
+	}
+	if path == "" {
+		return nil, unix.ENOENT
+	}
+	if flags&unix.O_CREAT != 0 && flags&unix.O_PATH == 0 {
+		return v.openCreate(w, start, path, flags, mode)
+	}
+	vd, err := w.walk(start, path)
+	if err != nil {
+		return nil, err
+	}
+	return v.openResolved(w.ctx, vd, flags, w.noTarget)
+}
+
+// OpenAt opens an already resolved position, as open does once the walk
+// is over (reopening through /proc/self/fd, exec).
+func (v *VFS) OpenAt(ctx *Context, vd VirtualDentry, flags int) (*File, error) {
+	if flags&unix.O_PATH != 0 {
+		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+	}
+	if ctx == nil {
+		ctx = &Context{}
+	}
+	_, magic := vd.Dentry.vnode.(MagicLink)
+	noTarget := magic && vd.Dentry.IsSymlink() && flags&unix.O_NOFOLLOW == 0
+	return v.openResolved(ctx, vd, flags&^unix.O_CREAT, noTarget)
+}
+
+// openCreate is open with O_CREAT: the last component is made if missing,
+// also at the end of a dangling symlink (unless O_EXCL, which implies
+// O_NOFOLLOW and wants the name new).
+func (v *VFS) openCreate(w *walker, start VirtualDentry, path string, flags int, mode uint32) (*File, error) {
+	dir, name, trailing, err := w.parent(start, path)
+	for {
+		if err != nil {
+			return nil, err
+		}
+		switch name {
+		case "", ".", "..":
+			// The root or a dot: an existing directory.
+			return nil, unix.EISDIR
+		}
+		if trailing {
+			return nil, unix.EISDIR
+		}
+		d := dir.Dentry
+		d.mu.Lock()
+		c, err := v.lookupChildLocked(d, name)
+		if err != nil {
+			d.mu.Unlock()
+			return nil, err
+		}
+		if c.Negative() {
+			f, err := v.createLocked(w.ctx, dir, name, flags, mode)
+			d.mu.Unlock()
+			v.shrink()
+			return f, err
+		}
+		d.mu.Unlock()
+		if flags&unix.O_EXCL != 0 {
+			return nil, unix.EEXIST
+		}
+		vd, err := w.crossDown(VirtualDentry{dir.Mount, c})
+		if err != nil {
+			return nil, err
+		}
+		if !vd.Dentry.IsSymlink() {
+			return v.openResolved(w.ctx, vd, flags, false)
+		}
+		if flags&unix.O_NOFOLLOW != 0 {
+			return nil, unix.ELOOP
+		}
+		text, target, err := w.pickLink(vd)
+		if err != nil {
+			return nil, err
+		}
+		if text == "" {
+			return v.openResolved(w.ctx, target, flags, w.noTarget)
+		}
+		dir, name, trailing, err = w.parent(dir, text)
+	}
+}
+
+// createLocked makes and opens the regular file name in dir.
+//
+// Preconditions: dir.Dentry.mu is held for writing; name is not cached
+// as positive.
+func (v *VFS) createLocked(ctx *Context, dir VirtualDentry, name string, flags int, mode uint32) (*File, error) {
+	if dir.Mount.ReadOnly() {
+		return nil, unix.EROFS
+	}
+	cred := ctx.cred()
+	if err := mayCreate(cred, dir.Dentry); err != nil {
+		return nil, err
+	}
+	mode = mode & 07777 &^ ctx.Umask
+	vn, impl, err := dir.Dentry.vnode.Create(name, vnodeFlags(flags), mode, cred)
+	if err != nil {
+		return nil, err
+	}
+	c, err := newDentry(dir.Dentry.fs, dir.Dentry, name, vn)
+	if err != nil {
+		impl.Close()
+		return nil, err
+	}
+	v.insertChildLocked(dir.Dentry, c)
+	return newFile(VirtualDentry{dir.Mount, c}, flags, impl), nil
+}
+
+// vnodeFlags are the open flags Vnode.Open and Create see.
+func vnodeFlags(flags int) int {
+	return flags &^ (unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_TRUNC)
+}
+
+// accMode returns the permissions opening with flags needs.
+func accMode(flags int) uint32 {
+	var acc uint32
+	switch flags & unix.O_ACCMODE {
+	case unix.O_RDONLY:
+		acc = mayRead
+	case unix.O_WRONLY:
+		acc = mayWrite
+	default:
+		acc = mayRead | mayWrite
+	}
+	if flags&unix.O_TRUNC != 0 {
+		acc |= mayWrite
+	}
+	return acc
+}
+
+// openResolved opens vd, found by a walk, with the checks Linux's do_open
+// and may_open make. noTarget says vd is a magic link standing for an
+// object without a path: its vnode's Open reopens that object.
+func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget bool) (*File, error) {
+	d := vd.Dentry
+	if flags&unix.O_PATH != 0 {
+		impl, err := d.vnode.Open(vnodeFlags(flags))
+		if err == unix.ENXIO || err == unix.EOPNOTSUPP {
+			impl, err = NewPlaceholder(unix.O_PATH)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return newFile(vd, flags, impl), nil
+	}
+	if noTarget {
+		impl, err := d.vnode.Open(vnodeFlags(flags))
+		if err != nil {
+			return nil, err
+		}
+		return newFile(vd, flags, impl), nil
+	}
+	if flags&unix.O_CREAT != 0 && d.IsDir() {
+		return nil, unix.EISDIR
+	}
+	if flags&unix.O_DIRECTORY != 0 && !d.IsDir() {
+		return nil, unix.ENOTDIR
+	}
+	acc := accMode(flags)
+	truncate := false
+	if d.typ == unix.S_IFREG && flags&unix.O_TRUNC != 0 {
+		if vd.Mount.ReadOnly() {
+			return nil, unix.EROFS
+		}
+		truncate = true
+	}
+	switch d.typ {
+	case unix.S_IFLNK:
+		return nil, unix.ELOOP
+	case unix.S_IFDIR:
+		if acc&mayWrite != 0 {
+			return nil, unix.EISDIR
+		}
+	case unix.S_IFBLK, unix.S_IFCHR:
+		if vd.Mount.Flags&unix.MS_NODEV != 0 {
+			return nil, unix.EACCES
+		}
+	}
+	attr, err := d.vnode.Getattr()
+	if err != nil {
+		return nil, err
+	}
+	cred := ctx.cred()
+	if err := permission(cred, &attr, acc); err != nil {
+		return nil, err
+	}
+	if flags&unix.O_NOATIME != 0 && !ownerOrCapable(cred, &attr) {
+		return nil, unix.EPERM
+	}
+	if acc&mayWrite != 0 && d.typ == unix.S_IFREG && vd.Mount.ReadOnly() {
+		return nil, unix.EROFS
+	}
+	impl, err := d.vnode.Open(vnodeFlags(flags))
+	if err != nil {
+		return nil, err
+	}
+	if truncate {
+		if err := d.vnode.Setattr(&SetAttr{Mask: SetSize}); err != nil {
+			impl.Close()
+			return nil, err
+		}
+	}
+	return newFile(vd, flags, impl), nil
+}
