@@ -25,6 +25,7 @@ func TestMissingProgram(t *testing.T) {
 }
 
 func TestForeignArchELF(t *testing.T) {
+	needBin(t)
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "foreign-elf")
 	// An ELF header for aarch64 (e_machine 183): enough to tell its arch.
@@ -73,6 +74,7 @@ func TestBadInput(t *testing.T) {
 
 // TestFlags checks the run flags against what the guest sees.
 func TestFlags(t *testing.T) {
+	needBin(t)
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "flags")
 	share := t.TempDir()
