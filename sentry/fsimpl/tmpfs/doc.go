@@ -21,9 +21,10 @@
 //     harmless devices of hostDevices (null, zero, full, random, urandom,
 //     tty), checked by rdev after opening; any other device, and sockets,
 //     answer ENXIO, as a device with no driver does.
-//   - Directories, symlinks and O_PATH opens of anything but a regular file
-//     get a placeholder descriptor (placeholderFD): the sentry serves
-//     getdents and friends for them through the vnode.
+//   - Directories, and O_PATH opens of anything but a regular file, get a
+//     vfs.PlaceholderFD: the sentry serves getdents and friends for them
+//     through the vnode. An O_PATH open of a regular file reopens its memfd
+//     with O_PATH, so fstat and fexecve work on it.
 //
 // Extended attributes in the user.* and trusted.* namespaces are kept in
 // memory with Linux's limits (XATTR_NAME_MAX 255, XATTR_SIZE_MAX 65536);

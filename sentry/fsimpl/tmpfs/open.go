@@ -150,28 +150,14 @@ func hostFifo() (int, error) {
 	return fd, errnoOf(err)
 }
 
-// placeholder returns a file whose descriptor stands for an object with
-// no host counterpart (a directory, a symlink's O_PATH): an empty sealed
-// memfd, read-only. The sentry serves the object's calls through the vnode.
-//
-// TODO(vfs): use vfs.PlaceholderFD once sentry/vfs provides it.
+// placeholder returns the file of an object with no host counterpart (a
+// directory, an O_PATH open of anything but a regular file): a
+// vfs.PlaceholderFD, an empty deleted host directory leading nowhere. The
+// sentry serves getdents and friends for it through the vnode.
 func placeholder(flags int) (vfs.FileImpl, error) {
-	mfd, err := unix.MemfdCreate("vkernel-placeholder", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	p, err := vfs.NewPlaceholder(flags)
 	if err != nil {
 		return nil, errnoOf(err)
 	}
-	defer unix.Close(mfd)
-	const seals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(uintptr(mfd), unix.F_ADD_SEALS, seals); err != nil {
-		return nil, errnoOf(err)
-	}
-	oflags := unix.O_RDONLY
-	if flags&unix.O_PATH != 0 {
-		oflags = unix.O_PATH
-	}
-	fd, err := unix.Open(procPath(mfd), oflags|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, errnoOf(err)
-	}
-	return &file{fd: fd}, nil
+	return p, nil
 }

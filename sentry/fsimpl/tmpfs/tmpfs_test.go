@@ -194,6 +194,9 @@ func TestNamespace(t *testing.T) {
 	if err != nil {
 		t.Fatalf("open dir = %v", err)
 	}
+	if _, err := unix.Read(df.HostFD(), make([]byte, 8)); err != unix.EISDIR {
+		t.Errorf("read on a directory's fd = %v, want EISDIR", err)
+	}
 	df.Close()
 }
 
