@@ -533,3 +533,68 @@ func TestTmpfileAndOpenPath(t *testing.T) {
 		t.Errorf("getdents on O_PATH = %v, want EBADF", err)
 	}
 }
+
+func TestDevices(t *testing.T) {
+	fs, dir := newTestFS(t, Options{})
+	root := fs.Root()
+	cred := vfs.RootCred()
+	for _, c := range []struct {
+		name string
+		mode uint32
+		dev  uint64
+	}{
+		{"chr", unix.S_IFCHR | 0o666, unix.Mkdev(1, 3)},
+		{"mem", unix.S_IFCHR | 0o666, unix.Mkdev(1, 1)},
+		{"blk", unix.S_IFBLK | 0o666, unix.Mkdev(8, 0)},
+	} {
+		if err := root.Mknod(c.name, c.mode, c.dev, cred); err != unix.EPERM {
+			t.Errorf("Mknod(%s %d:%d) = %v, want EPERM", c.name, unix.Major(c.dev), unix.Minor(c.dev), err)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, c.name)); !os.IsNotExist(err) {
+			t.Errorf("Mknod(%s) left %v on the host", c.name, err)
+		}
+	}
+
+	// Nodes the host directory already holds (made behind dirfs's back).
+	host := []struct {
+		name string
+		mode uint32
+		dev  uint64
+		want error
+	}{
+		{"null", unix.S_IFCHR | 0o666, unix.Mkdev(1, 3), nil},
+		{"zero", unix.S_IFCHR | 0o666, unix.Mkdev(1, 5), nil},
+		{"full", unix.S_IFCHR | 0o666, unix.Mkdev(1, 7), nil},
+		{"random", unix.S_IFCHR | 0o666, unix.Mkdev(1, 8), nil},
+		{"urandom", unix.S_IFCHR | 0o666, unix.Mkdev(1, 9), nil},
+		{"mem", unix.S_IFCHR | 0o600, unix.Mkdev(1, 1), unix.EACCES},
+		{"kmsg", unix.S_IFCHR | 0o600, unix.Mkdev(1, 11), unix.EACCES},
+		{"tty1", unix.S_IFCHR | 0o600, unix.Mkdev(4, 1), unix.EACCES},
+		{"sda", unix.S_IFBLK | 0o600, unix.Mkdev(8, 0), unix.EACCES},
+		{"loop0", unix.S_IFBLK | 0o600, unix.Mkdev(7, 0), unix.EACCES},
+	}
+	for _, c := range host {
+		if err := unix.Mknod(filepath.Join(dir, c.name), c.mode, int(c.dev)); err != nil {
+			t.Skipf("host mknod: %v (needs CAP_MKNOD)", err)
+		}
+	}
+	for _, c := range host {
+		n := lookup(t, root, c.name)
+		for _, flags := range []int{unix.O_RDONLY, unix.O_WRONLY, unix.O_RDWR} {
+			f, err := n.Open(flags)
+			if err == nil {
+				f.Close()
+			}
+			if err != c.want {
+				t.Errorf("Open(%s %d:%d, %#x) = %v, want %v", c.name, unix.Major(c.dev), unix.Minor(c.dev), flags, err, c.want)
+			}
+		}
+		// O_PATH gives no access to the device.
+		f, err := n.Open(unix.O_PATH)
+		if err != nil {
+			t.Errorf("Open(%s, O_PATH) = %v, want nil", c.name, err)
+		} else {
+			f.Close()
+		}
+	}
+}

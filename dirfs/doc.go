@@ -35,7 +35,7 @@
 //	             a symlink is never opened: ELOOP, unless O_PATH)
 //	Create       openat2(parent, name, O_CREAT|O_EXCL|O_NOFOLLOW|flags, mode)
 //	Mkdir        mkdirat(parent, name, mode)
-//	Mknod        mknodat(parent, name, mode, dev)
+//	Mknod        mknodat(parent, name, mode, dev)   (devices: EPERM)
 //	Symlink      symlinkat(target, parent, name)
 //	Link         linkat(fd, "", parent, name, AT_EMPTY_PATH), or without
 //	             CAP_DAC_READ_SEARCH linkat("/proc/self/fd/N", parent, name,
@@ -52,6 +52,15 @@
 //	             cached vnode's (dev, ino, type); a negative entry is valid
 //	             iff the host answers ENOENT
 //	Release      close(fd)
+//
+// # Devices
+//
+// A dirfs export is nodev: Mknod refuses character and block devices with
+// EPERM, and Open refuses with EACCES a device node the host directory
+// holds, unless it is one of the harmless host character devices (null,
+// zero, full, random, urandom, tty). Otherwise a guest root could make or
+// find a node for the host's disk or /dev/mem and open it. O_PATH opens,
+// which give no access to the device, are allowed.
 //
 // Objects made on behalf of a guest credential are chowned to it when the
 // vkernel runs as host root (fchown/fchownat AT_SYMLINK_NOFOLLOW); their

@@ -64,6 +64,9 @@ func (n *node) Open(flags int) (vfs.FileImpl, error) {
 		if n.fs.opts.ReadOnly && writes(flags) {
 			return nil, unix.EROFS
 		}
+		if err := n.mayOpenDevice(); err != nil {
+			return nil, err
+		}
 	}
 	flags &^= unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_TRUNC
 	fd, err := unix.Open(procPath(n.fd), flags|unix.O_CLOEXEC, 0)
@@ -74,4 +77,37 @@ func (n *node) Open(flags int) (vfs.FileImpl, error) {
 		return &file{fd: fd}, nil
 	}
 	return wrapFile(fd, n.typ, flags), nil
+}
+
+// harmlessDevices are the host character devices a dirfs device node may
+// open: they give nothing of the host away (devfs opens the same ones).
+var harmlessDevices = map[uint64]bool{
+	unix.Mkdev(1, 3): true, // null
+	unix.Mkdev(1, 5): true, // zero
+	unix.Mkdev(1, 7): true, // full
+	unix.Mkdev(1, 8): true, // random
+	unix.Mkdev(1, 9): true, // urandom
+	unix.Mkdev(5, 0): true, // tty
+}
+
+// mayOpenDevice refuses, with EACCES as a nodev mount does, to open a
+// block device or a character device other than the harmless ones: a
+// device node found in the exported directory must not hand the guest the
+// host's disks or memory. The rdev is read through the vnode's own
+// descriptor, and an inode's rdev never changes, so the check and the
+// open name the same device.
+func (n *node) mayOpenDevice() error {
+	switch n.typ {
+	case unix.S_IFBLK:
+		return unix.EACCES
+	case unix.S_IFCHR:
+		var st unix.Stat_t
+		if err := unix.Fstat(n.fd, &st); err != nil {
+			return errno(err)
+		}
+		if st.Mode&unix.S_IFMT != unix.S_IFCHR || !harmlessDevices[st.Rdev] {
+			return unix.EACCES
+		}
+	}
+	return nil
 }

@@ -70,7 +70,11 @@ func (n *node) Mknod(name string, mode uint32, dev uint64, cred *vfs.Cred) error
 	switch mode & unix.S_IFMT {
 	case unix.S_IFREG, 0:
 		mode = mode&07777 | unix.S_IFREG
-	case unix.S_IFCHR, unix.S_IFBLK, unix.S_IFIFO, unix.S_IFSOCK:
+	case unix.S_IFIFO, unix.S_IFSOCK:
+	case unix.S_IFCHR, unix.S_IFBLK:
+		// A guest device node on the host would let a guest root open
+		// the host's disks and memory: refuse, as a nodev export should.
+		return unix.EPERM
 	case unix.S_IFDIR:
 		return unix.EPERM
 	default:
