@@ -1,0 +1,56 @@
+// Package vfs is vkernel's virtual filesystem switch: the mount table, the
+// name cache and the path walk, between the sentry's syscall handlers
+// above and the filesystems (dirfs, tmpfs, devfs, procfs) below. It knows
+// no task: a Context carries the caller's root, cwd, credentials and
+// umask.
+//
+// The pieces, each in its own file:
+//
+//	vnode.go    Vnode, FileImpl, Filesystem: the contract for filesystems
+//	api.go      VirtualDentry, resolve flags, Context, MagicLink
+//	vfs.go      VFS: the mount table and the name cache
+//	dentry.go   Dentry (Linux's dentry, Akaros' tree_file): lookup, the
+//	            cache of positive and negative entries, revalidation, LRU
+//	mount.go    Mount (Linux's struct mount): mount, bind, unmount, st_dev
+//	walk.go     the path walk (Linux's namei): "..", mounts, symlinks,
+//	            magic links, openat2's RESOLVE_*
+//	perm.go     permission checks (generic_permission, may_delete, ...)
+//	open.go     open(2): O_CREAT, O_EXCL, O_TRUNC, O_PATH, O_NOFOLLOW
+//	file.go     File (Linux's struct file), PlaceholderFD
+//	namei.go    mkdir, mknod, symlink, link, unlink, rmdir
+//	rename.go   renameat2
+//	attr.go     stat, access, setattr, statfs, readlink, xattrs
+//	path.go     PathOf (d_path)
+//	getdents.go getdents64
+//
+// The name cache maps {parent dentry, name} to a child dentry; a name that
+// does not exist gets a negative dentry. Dentries belong to a filesystem
+// and are shared by all its mounts; a VirtualDentry pairs one with the
+// mount it is seen through. Every entry is asked Filesystem.Revalidate
+// before it is trusted (dirfs says false when the host changed the name);
+// a stale one is dropped and looked up again. Operations that change a
+// name drop or move its entry while holding the directory's lock, so the
+// cache never disagrees with what the guest did. Cached dentries sit in an
+// LRU bounded at 4096; eviction takes unpinned leaves only, least
+// recently used first with a second chance. Children hold their parents
+// (a pointer), so a cwd or an open file keeps its path. A vnode is
+// Released when its dentry is garbage (runtime.AddCleanup): no cache
+// entry, open file, walk in progress or cwd can reach it any more.
+// Filesystem roots are never Released.
+//
+// Pins: File and VirtualDentry.IncRef hold a Mount reference (Unmount is
+// EBUSY while any is held) and a Dentry reference (eviction skips the
+// dentry); Mount.IncRef alone is the mount's half.
+//
+// Lock order:
+//
+//	VFS.renameMu (Rename for writing; "..", PathOf, eviction, BindAt for reading)
+//	  Dentry.mu (a directory's; at most one at a time, except Rename,
+//	  which holds both directories under renameMu for writing, and
+//	  eviction, which takes a child's after its parent's)
+//	    VFS.mountMu
+//	      VFS.lruMu
+//
+// No lock is held across a walk step into another directory; vnode
+// operations that change a directory run under its Dentry.mu.
+package vfs
