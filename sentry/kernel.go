@@ -122,7 +122,7 @@ func (k *Kernel) Hostname() string { return k.hostname }
 // NewInitTask registers the first guest task, host thread tid.
 func (k *Kernel) NewInitTask(tid int, root, cwd vfs.VirtualDentry, cred *Creds, fds *FDTable) *Task {
 	tg := &ThreadGroup{TGID: tid}
-	t := &Task{TID: tid, TG: tg, FS: NewFSContext(root, cwd, 022), FDs: fds, Creds: cred}
+	t := &Task{k: k, TID: tid, TG: tg, FS: NewFSContext(root, cwd, 022), FDs: fds, Creds: cred}
 	tg.leader = t
 	k.addTask(t)
 	return t
@@ -170,7 +170,7 @@ func (k *Kernel) TaskByGuestPID(pid int) *Task {
 // Fork registers child, a new host thread made by parent's clone, fork or
 // vfork with the given clone flags.
 func (k *Kernel) Fork(parent *Task, childTID int, flags uint64) *Task {
-	c := &Task{TID: childTID, Creds: parent.Creds.Fork()}
+	c := &Task{k: k, TID: childTID, Creds: parent.Creds.Fork()}
 	if flags&unix.CLONE_THREAD != 0 {
 		c.TG = parent.TG
 	} else {

@@ -8,6 +8,8 @@ import (
 
 // Task is one guest thread, analogous to Linux's struct task_struct.
 type Task struct {
+	// k is the kernel; fixed.
+	k *Kernel
 	// TID is the host thread id. Changed only by Kernel.Retid.
 	TID int
 	// TG is the thread group; fixed.
@@ -34,6 +36,9 @@ func (t *Task) PID() int {
 	l.pidOnce.Do(func() { l.pid = guestPID(l.TID) })
 	return l.pid
 }
+
+// Kernel returns the kernel the task runs under.
+func (t *Task) Kernel() *Kernel { return t.k }
 
 // Context returns the VFS context for a walk done on t's behalf.
 func (t *Task) Context() *vfs.Context {

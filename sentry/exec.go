@@ -1,0 +1,293 @@
+package sentry
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// ExecPlan is what an execve becomes once the sentry has resolved it
+// through the guest's VFS: the host executes File (by descriptor) with
+// Argv and Envp.
+type ExecPlan struct {
+	// File is what the host runs: the program, or the ELF interpreter
+	// that will load it.
+	File *vfs.File
+	// Argv and Envp are given to File.
+	Argv, Envp []string
+	// Exe is the guest path of the program (what /proc/self/exe shows),
+	// ExeVD its position.
+	Exe   string
+	ExeVD vfs.VirtualDentry
+	// GuestArgv is the program's argv as the guest sees it (#! expanded),
+	// for /proc/self/cmdline.
+	GuestArgv []string
+}
+
+// Release drops the plan's file.
+func (p *ExecPlan) Release() {
+	if p != nil && p.File != nil {
+		p.File.DecRef()
+		p.File = nil
+	}
+}
+
+// Limits of exec.
+const (
+	maxArgs         = 1 << 17 // argv + envp entries
+	maxArgBytes     = 2 << 20
+	maxInterpreters = 4   // nested #! (Linux allows 4 levels)
+	binprmBufSize   = 256 // bytes of a #! line Linux reads
+)
+
+// PrepareExec resolves an execve or execveat: the program, #!
+// interpreters and the ELF interpreter, each through the guest's VFS.
+func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*ExecPlan, error) {
+	dirfd, pathAddr, argvAddr, envpAddr, at := int32(unix.AT_FDCWD), args[0], args[1], args[2], uint64(0)
+	if nr == unix.SYS_EXECVEAT {
+		dirfd, pathAddr, argvAddr, envpAddr, at = int32(args[0]), args[1], args[2], args[3], args[4]
+	}
+	if at&^(unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW) != 0 {
+		return nil, unix.EINVAL
+	}
+	path, err := mem.ReadString(pathAddr, unix.PathMax-1)
+	if err != nil {
+		return nil, err
+	}
+	argv, err := readStrings(mem, argvAddr)
+	if err != nil {
+		return nil, err
+	}
+	envp, err := readStrings(mem, envpAddr)
+	if err != nil {
+		return nil, err
+	}
+	ctx := t.Context()
+	var vd vfs.VirtualDentry
+	if path == "" && at&unix.AT_EMPTY_PATH != 0 && dirfd != unix.AT_FDCWD {
+		f, ok := t.FDs.Get(int(dirfd))
+		if !ok {
+			return nil, unix.EBADF
+		}
+		vd = f.VD
+		f.DecRef()
+	} else {
+		if path == "" {
+			return nil, unix.ENOENT
+		}
+		start := ctx.Cwd
+		if dirfd != unix.AT_FDCWD && !strings.HasPrefix(path, "/") {
+			f, ok := t.FDs.Get(int(dirfd))
+			if !ok {
+				return nil, unix.EBADF
+			}
+			start = f.VD
+			f.DecRef()
+		}
+		flags := vfs.FollowFinal
+		if at&unix.AT_SYMLINK_NOFOLLOW != 0 {
+			flags = 0
+		}
+		vd, err = k.VFS.Walk(ctx, start, path, flags)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(argv) == 0 {
+		// Linux gives the program an argv of "" then.
+		argv = []string{""}
+	}
+	return k.planExec(ctx, vd, path, argv, envp, 0)
+}
+
+// planExec plans the exec of vd, named path, with argv; depth counts #!
+// levels.
+func (k *Kernel) planExec(ctx *vfs.Context, vd vfs.VirtualDentry, path string, argv, envp []string, depth int) (*ExecPlan, error) {
+	f, err := k.openExecutable(ctx, vd)
+	if err != nil {
+		return nil, err
+	}
+	exe, _ := k.VFS.PathOf(ctx.Root, vd)
+	hdr := make([]byte, binprmBufSize)
+	n, _ := unix.Pread(f.HostFD(), hdr, 0)
+	hdr = hdr[:n]
+	switch {
+	case bytes.HasPrefix(hdr, []byte("#!")):
+		f.DecRef()
+		if depth >= maxInterpreters {
+			return nil, unix.ELOOP
+		}
+		interp, arg, err := parseShebang(hdr)
+		if err != nil {
+			return nil, err
+		}
+		ivd, err := k.VFS.Walk(ctx, ctx.Cwd, interp, vfs.FollowFinal)
+		if err != nil {
+			return nil, err
+		}
+		nargv := []string{interp}
+		if arg != "" {
+			nargv = append(nargv, arg)
+		}
+		nargv = append(append(nargv, path), argv[1:]...)
+		return k.planExec(ctx, ivd, interp, nargv, envp, depth+1)
+	case bytes.HasPrefix(hdr, []byte(elf.ELFMAG)):
+		interp, err := elfInterp(f.HostFD(), hdr)
+		if err != nil {
+			f.DecRef()
+			return nil, err
+		}
+		plan := &ExecPlan{File: f, Argv: argv, Envp: envp, Exe: exe, ExeVD: vd, GuestArgv: argv}
+		if interp == "" {
+			return plan, nil
+		}
+		// A dynamic program: run its interpreter in command mode, so that
+		// it loads the program and its libraries by guest path.
+		ivd, err := k.VFS.Walk(ctx, ctx.Root, interp, vfs.FollowFinal)
+		if err != nil {
+			f.DecRef()
+			if err == unix.ENOENT {
+				return nil, unix.ENOENT
+			}
+			return nil, err
+		}
+		ifile, err := k.openExecutable(ctx, ivd)
+		if err != nil {
+			f.DecRef()
+			return nil, err
+		}
+		f.DecRef()
+		plan.File = ifile
+		plan.Argv = append([]string{interp, "--argv0", argv[0], exe}, argv[1:]...)
+		return plan, nil
+	}
+	f.DecRef()
+	return nil, unix.ENOEXEC
+}
+
+// openExecutable checks that vd may be executed and opens it for reading.
+func (k *Kernel) openExecutable(ctx *vfs.Context, vd vfs.VirtualDentry) (*vfs.File, error) {
+	a, _, err := k.VFS.Stat(vd)
+	if err != nil {
+		return nil, err
+	}
+	if a.Type() != unix.S_IFREG {
+		return nil, unix.EACCES
+	}
+	if vd.Mount.Flags&unix.MS_NOEXEC != 0 {
+		return nil, unix.EACCES
+	}
+	if err := k.VFS.Access(ctx, vd, unix.X_OK); err != nil {
+		return nil, err
+	}
+	return k.VFS.OpenAt(ctx, vd, unix.O_RDONLY)
+}
+
+// parseShebang reads "#!interp [arg]" as Linux does: one optional
+// argument, the rest of the line included, trailing blanks dropped.
+func parseShebang(hdr []byte) (interp, arg string, err error) {
+	line := hdr[2:]
+	if i := bytes.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	s := strings.Trim(string(line), " \t")
+	if s == "" {
+		return "", "", unix.ENOEXEC
+	}
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		return s[:i], strings.Trim(s[i:], " \t"), nil
+	}
+	return s, "", nil
+}
+
+// elfInterp checks an x86-64 ELF header and returns its PT_INTERP, if any.
+func elfInterp(fd int, hdr []byte) (string, error) {
+	if len(hdr) < 64 || hdr[elf.EI_CLASS] != byte(elf.ELFCLASS64) || hdr[elf.EI_DATA] != byte(elf.ELFDATA2LSB) {
+		return "", unix.ENOEXEC
+	}
+	le := binary.LittleEndian
+	if elf.Machine(le.Uint16(hdr[18:])) != elf.EM_X86_64 {
+		return "", unix.ENOEXEC
+	}
+	typ := elf.Type(le.Uint16(hdr[16:]))
+	if typ != elf.ET_EXEC && typ != elf.ET_DYN {
+		return "", unix.ENOEXEC
+	}
+	phoff, phentsize, phnum := le.Uint64(hdr[32:]), int(le.Uint16(hdr[54:])), int(le.Uint16(hdr[56:]))
+	if phentsize < 56 || phnum > 1024 {
+		return "", unix.ENOEXEC
+	}
+	ph := make([]byte, phentsize*phnum)
+	if n, err := unix.Pread(fd, ph, int64(phoff)); err != nil || n != len(ph) {
+		return "", unix.ENOEXEC
+	}
+	for i := 0; i < phnum; i++ {
+		p := ph[i*phentsize:]
+		if elf.ProgType(le.Uint32(p)) != elf.PT_INTERP {
+			continue
+		}
+		off, size := le.Uint64(p[8:]), le.Uint64(p[32:])
+		if size < 2 || size > unix.PathMax {
+			return "", unix.ENOEXEC
+		}
+		b := make([]byte, size)
+		if n, err := unix.Pread(fd, b, int64(off)); err != nil || n != len(b) {
+			return "", unix.ENOEXEC
+		}
+		return string(bytes.TrimRight(b, "\x00")), nil
+	}
+	return "", nil
+}
+
+// readStrings reads a NULL-terminated array of string pointers.
+func readStrings(mem Memory, addr uint64) ([]string, error) {
+	if addr == 0 {
+		return nil, nil
+	}
+	var out []string
+	total := 0
+	var word [8]byte
+	for i := 0; ; i++ {
+		if i >= maxArgs {
+			return nil, unix.E2BIG
+		}
+		if err := mem.CopyIn(addr+uint64(8*i), word[:]); err != nil {
+			return nil, err
+		}
+		p := binary.LittleEndian.Uint64(word[:])
+		if p == 0 {
+			return out, nil
+		}
+		s, err := mem.ReadString(p, maxArgBytes)
+		if err == unix.ENAMETOOLONG {
+			return nil, unix.E2BIG
+		}
+		if err != nil {
+			return nil, err
+		}
+		total += len(s) + 1
+		if total > maxArgBytes {
+			return nil, unix.E2BIG
+		}
+		out = append(out, s)
+	}
+}
+
+// ExecDone records that t now runs the image plan describes: descriptors
+// marked close-on-exec are gone and the table is the process's own.
+func (k *Kernel) ExecDone(t *Task, p *ExecPlan) {
+	old := t.FDs
+	t.FDs = old.Fork()
+	old.DecRef()
+	t.FDs.CloseOnExec()
+	fs := t.FS
+	t.FS = fs.Fork()
+	fs.DecRef()
+	t.TG.setExec(p.Exe, p.ExeVD, p.GuestArgv, p.Envp)
+	k.TraceExec(t, unix.SYS_EXECVE, [6]uint64{}, p, nil)
+}

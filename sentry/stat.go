@@ -1,0 +1,59 @@
+package sentry
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// statBytes encodes attr as the x86-64 struct stat, with dev as st_dev.
+func statBytes(a *vfs.Attr, dev uint64) []byte {
+	st := unix.Stat_t{
+		Dev: dev, Ino: a.Ino, Nlink: a.Nlink, Mode: a.Mode, Uid: a.UID, Gid: a.GID,
+		Rdev: a.Rdev, Size: a.Size, Blksize: a.Blksize, Blocks: a.Blocks,
+		Atim: a.Atime, Mtim: a.Mtime, Ctim: a.Ctime,
+	}
+	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(&st)), unsafe.Sizeof(st))...)
+}
+
+// hostStatBytes encodes a host struct stat.
+func hostStatBytes(st *unix.Stat_t) []byte {
+	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(st)), unsafe.Sizeof(*st))...)
+}
+
+// statxBasic is what every filesystem fills.
+const statxBasic = unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_NLINK | unix.STATX_UID |
+	unix.STATX_GID | unix.STATX_ATIME | unix.STATX_MTIME | unix.STATX_CTIME |
+	unix.STATX_INO | unix.STATX_SIZE | unix.STATX_BLOCKS
+
+// statxBytes encodes attr as struct statx.
+func statxBytes(a *vfs.Attr, dev uint64, mntID int) []byte {
+	ts := func(t unix.Timespec) unix.StatxTimestamp {
+		return unix.StatxTimestamp{Sec: t.Sec, Nsec: uint32(t.Nsec)}
+	}
+	mask := uint32(statxBasic | unix.STATX_MNT_ID)
+	st := unix.Statx_t{
+		Mask: mask, Blksize: uint32(a.Blksize), Nlink: uint32(a.Nlink), Uid: a.UID, Gid: a.GID,
+		Mode: uint16(a.Mode), Ino: a.Ino, Size: uint64(a.Size), Blocks: uint64(a.Blocks),
+		Atime: ts(a.Atime), Ctime: ts(a.Ctime), Mtime: ts(a.Mtime),
+		Rdev_major: unix.Major(a.Rdev), Rdev_minor: unix.Minor(a.Rdev),
+		Dev_major: unix.Major(dev), Dev_minor: unix.Minor(dev), Mnt_id: uint64(mntID),
+	}
+	if a.HasBtime {
+		st.Mask |= unix.STATX_BTIME
+		st.Btime = ts(a.Btime)
+	}
+	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(&st)), unsafe.Sizeof(st))...)
+}
+
+// hostStatxBytes encodes a host struct statx.
+func hostStatxBytes(st *unix.Statx_t) []byte {
+	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(st)), unsafe.Sizeof(*st))...)
+}
+
+// statfsBytes encodes a struct statfs.
+func statfsBytes(st *unix.Statfs_t) []byte {
+	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(st)), unsafe.Sizeof(*st))...)
+}

@@ -1,0 +1,180 @@
+package sentry
+
+import (
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// Calls that close, duplicate or flag descriptors: the table must see every
+// one of them to stay exact.
+
+func init() {
+	register(unix.SYS_CLOSE, sysClose)
+	register(unix.SYS_CLOSE_RANGE, sysCloseRange)
+	register(unix.SYS_DUP, sysDup)
+	register(unix.SYS_DUP2, sysDup2)
+	register(unix.SYS_DUP3, sysDup3)
+	register(unix.SYS_FCNTL, sysFcntl)
+	register(unix.SYS_IOCTL, sysIoctlCloexec)
+}
+
+// sysClose forgets the descriptor and lets the host close it (no memory
+// argument, so nothing can change between the check and the close).
+func sysClose(c *Call) Result {
+	c.Task.FDs.Remove(int(c.fd(0)))
+	return Result{Continue: true}
+}
+
+func sysCloseRange(c *Call) Result {
+	lo, hi, flags := uint64(uint32(c.Args[0])), uint64(uint32(c.Args[1])), c.Args[2]
+	if lo > hi || flags&^(unix.CLOSE_RANGE_CLOEXEC|unix.CLOSE_RANGE_UNSHARE) != 0 {
+		return Errno(unix.EINVAL)
+	}
+	if flags&unix.CLOSE_RANGE_UNSHARE != 0 {
+		old := c.Task.FDs
+		c.Task.FDs = old.Fork()
+		old.DecRef()
+	}
+	if flags&unix.CLOSE_RANGE_CLOEXEC != 0 {
+		c.Task.FDs.SetCloexec(lo, hi, true)
+	} else {
+		c.Task.FDs.RemoveRange(lo, hi)
+	}
+	return Result{Continue: true}
+}
+
+// hostFD returns a host descriptor for the guest's fd: the VFS file's own
+// when the table has it (close is false), else a fetched duplicate the
+// caller must close.
+func (c *Call) hostFD(fd int) (h int, close bool, err error) {
+	if f, ok := c.Task.FDs.Get(fd); ok {
+		defer f.DecRef()
+		// Duplicate so that the descriptor outlives a racing close.
+		h, err := unix.FcntlInt(uintptr(f.HostFD()), unix.F_DUPFD_CLOEXEC, 0)
+		return h, true, err
+	}
+	if fd < 0 {
+		return -1, false, unix.EBADF
+	}
+	h, err = c.FDs.Fetch(fd)
+	if err != nil {
+		return -1, false, unix.EBADF
+	}
+	return h, true, nil
+}
+
+// dupTo installs a new reference to the guest's descriptor old at `at`
+// (lowest free if negative) and records it in the table.
+func (c *Call) dupTo(old, at int, cloexec bool) Result {
+	h, closeH, err := c.hostFD(old)
+	if err != nil {
+		return Errno(err)
+	}
+	if closeH {
+		defer unix.Close(h)
+	}
+	n, err := c.FDs.Install(h, at, cloexec)
+	if err != nil {
+		return Errno(err)
+	}
+	if f, ok := c.Task.FDs.Get(old); ok {
+		c.Task.FDs.Install(n, f, cloexec)
+	} else {
+		c.Task.FDs.Remove(n)
+	}
+	return Value(int64(n))
+}
+
+func sysDup(c *Call) Result { return c.dupTo(int(c.fd(0)), -1, false) }
+
+func sysDup2(c *Call) Result {
+	old, nfd := int(c.fd(0)), int(c.fd(1))
+	if old == nfd {
+		h, closeH, err := c.hostFD(old)
+		if err != nil {
+			return Errno(err)
+		}
+		if closeH {
+			unix.Close(h)
+		}
+		return Value(int64(nfd))
+	}
+	if nfd < 0 {
+		return Errno(unix.EBADF)
+	}
+	return c.dupTo(old, nfd, false)
+}
+
+func sysDup3(c *Call) Result {
+	old, nfd, flags := int(c.fd(0)), int(c.fd(1)), c.Args[2]
+	if old == nfd || flags&^unix.O_CLOEXEC != 0 {
+		return Errno(unix.EINVAL)
+	}
+	if nfd < 0 {
+		return Errno(unix.EBADF)
+	}
+	return c.dupTo(old, nfd, flags&unix.O_CLOEXEC != 0)
+}
+
+// sysFcntl serves the commands the filter sends: F_DUPFD, F_DUPFD_CLOEXEC
+// and F_SETFD.
+func sysFcntl(c *Call) Result {
+	fd := int(c.fd(0))
+	switch int(int32(c.Args[1])) {
+	case unix.F_SETFD:
+		c.Task.FDs.SetCloexec(uint64(fd), uint64(fd), c.Args[2]&unix.FD_CLOEXEC != 0)
+		return Result{Continue: true}
+	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
+		min := int(int32(c.Args[2]))
+		var lim unix.Rlimit
+		unix.Prlimit(c.Task.TID, unix.RLIMIT_NOFILE, nil, &lim)
+		if min < 0 || uint64(min) >= lim.Cur {
+			return Errno(unix.EINVAL)
+		}
+		at, err := c.lowestFreeFD(min, int(lim.Cur))
+		if err != nil {
+			return Errno(err)
+		}
+		return c.dupTo(fd, at, int32(c.Args[1]) == unix.F_DUPFD_CLOEXEC)
+	}
+	return Result{Continue: true}
+}
+
+// lowestFreeFD finds the guest's lowest unused descriptor >= min.
+func (c *Call) lowestFreeFD(min, limit int) (int, error) {
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(c.Task.TID) + "/fd")
+	if err != nil {
+		return 0, unix.EBADF
+	}
+	used := map[int]bool{}
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil {
+			used[n] = true
+		}
+	}
+	for n := min; n < limit; n++ {
+		if !used[n] {
+			return n, nil
+		}
+	}
+	return 0, unix.EMFILE
+}
+
+// FIOCLEX and FIONCLEX reach the sentry only to update the table.
+const (
+	fioclex  = 0x5451
+	fionclex = 0x5450
+)
+
+func sysIoctlCloexec(c *Call) Result {
+	fd := uint64(uint32(c.Args[0]))
+	switch uint32(c.Args[1]) {
+	case fioclex:
+		c.Task.FDs.SetCloexec(fd, fd, true)
+	case fionclex:
+		c.Task.FDs.SetCloexec(fd, fd, false)
+	}
+	return Result{Continue: true}
+}

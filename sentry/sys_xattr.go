@@ -1,0 +1,132 @@
+package sentry
+
+import (
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// The extended attribute family.
+
+func init() {
+	for _, x := range []struct {
+		nr     uintptr
+		follow int
+		fd     bool
+		fn     func(c *Call, vd vfs.VirtualDentry) Result
+	}{
+		{unix.SYS_GETXATTR, vfs.FollowFinal, false, xGet}, {unix.SYS_LGETXATTR, 0, false, xGet}, {unix.SYS_FGETXATTR, 0, true, xGet},
+		{unix.SYS_SETXATTR, vfs.FollowFinal, false, xSet}, {unix.SYS_LSETXATTR, 0, false, xSet}, {unix.SYS_FSETXATTR, 0, true, xSet},
+		{unix.SYS_LISTXATTR, vfs.FollowFinal, false, xList}, {unix.SYS_LLISTXATTR, 0, false, xList}, {unix.SYS_FLISTXATTR, 0, true, xList},
+		{unix.SYS_REMOVEXATTR, vfs.FollowFinal, false, xRemove}, {unix.SYS_LREMOVEXATTR, 0, false, xRemove}, {unix.SYS_FREMOVEXATTR, 0, true, xRemove},
+	} {
+		x := x
+		if x.fd {
+			register(x.nr, func(c *Call) Result {
+				vd, ok, err := c.fdVD(int(c.fd(0)))
+				if err != nil {
+					return Errno(err)
+				}
+				if !ok {
+					return Result{Continue: true}
+				}
+				return x.fn(c, vd)
+			})
+			continue
+		}
+		register(x.nr, func(c *Call) Result {
+			vd, err := c.walk(unix.AT_FDCWD, 0, x.follow)
+			if err != nil {
+				return Errno(err)
+			}
+			return x.fn(c, vd)
+		}, 0)
+	}
+}
+
+// xattrName reads the attribute name in argument 1.
+func (c *Call) xattrName() (string, error) {
+	s, err := c.Mem.ReadString(c.Args[1], xattrNameMax)
+	if err == unix.ENAMETOOLONG {
+		return "", unix.ERANGE
+	}
+	if err == nil && s == "" {
+		return "", unix.ERANGE
+	}
+	return s, err
+}
+
+// sizedBuf makes a buffer for a value of at most size bytes (XATTR_SIZE_MAX).
+func sizedBuf(size uint64) []byte {
+	if size > xattrSizeMax {
+		size = xattrSizeMax
+	}
+	return make([]byte, size)
+}
+
+func xGet(c *Call, vd vfs.VirtualDentry) Result {
+	name, err := c.xattrName()
+	if err != nil {
+		return Errno(err)
+	}
+	buf := sizedBuf(c.Args[3])
+	n, err := c.Task.Kernel().VFS.Getxattr(c.Task.Context(), vd, name, buf)
+	if err != nil {
+		return Errno(err)
+	}
+	if len(buf) > 0 {
+		if err := c.Mem.CopyOut(c.Args[2], buf[:n]); err != nil {
+			return Errno(err)
+		}
+	}
+	return Value(int64(n))
+}
+
+func xSet(c *Call, vd vfs.VirtualDentry) Result {
+	name, err := c.xattrName()
+	if err != nil {
+		return Errno(err)
+	}
+	size, flags := c.Args[3], int(c.Args[4])
+	if flags&^(unix.XATTR_CREATE|unix.XATTR_REPLACE) != 0 {
+		return Errno(unix.EINVAL)
+	}
+	if size > xattrSizeMax {
+		return Errno(unix.E2BIG)
+	}
+	val := make([]byte, size)
+	if size > 0 {
+		if err := c.Mem.CopyIn(c.Args[2], val); err != nil {
+			return Errno(err)
+		}
+	}
+	return Errno(c.Task.Kernel().VFS.Setxattr(c.Task.Context(), vd, name, val, flags))
+}
+
+func xList(c *Call, vd vfs.VirtualDentry) Result {
+	buf := sizedBuf(c.Args[2])
+	n, err := c.Task.Kernel().VFS.Listxattr(c.Task.Context(), vd, buf)
+	if err != nil {
+		return Errno(err)
+	}
+	if len(buf) > 0 {
+		if err := c.Mem.CopyOut(c.Args[1], buf[:n]); err != nil {
+			return Errno(err)
+		}
+	}
+	return Value(int64(n))
+}
+
+func xRemove(c *Call, vd vfs.VirtualDentry) Result {
+	name, err := c.xattrName()
+	if err != nil {
+		return Errno(err)
+	}
+	return Errno(c.Task.Kernel().VFS.Removexattr(c.Task.Context(), vd, name))
+}
+
+// Linux's limits on extended attributes.
+const (
+	xattrNameMax = 255
+	xattrSizeMax = 65536
+)

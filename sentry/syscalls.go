@@ -1,0 +1,198 @@
+package sentry
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// handler serves one system call.
+type handler func(c *Call) Result
+
+// syscall describes a system call the sentry serves.
+type syscall struct {
+	fn handler
+	// paths lists the arguments that are path strings, for --strace.
+	paths []int
+}
+
+// table is the sentry's system call table. Calls that are not in it and
+// reach the sentry answer ENOSYS and are counted.
+var table = map[uintptr]syscall{}
+
+// register adds handlers to the table; paths name path arguments.
+func register(nr uintptr, fn handler, paths ...int) {
+	table[nr] = syscall{fn: fn, paths: paths}
+}
+
+// Handle serves c.
+func (k *Kernel) Handle(c *Call) Result {
+	sc, ok := table[c.Nr]
+	var r Result
+	if ok {
+		r = sc.fn(c)
+	} else {
+		if c.Nr < uintptr(len(k.unimplemented)) {
+			k.unimplemented[c.Nr].Add(1)
+		}
+		r = Result{Errno: unix.ENOSYS}
+	}
+	if k.strace != nil {
+		k.traceCall(c, sc.paths, r)
+	}
+	return r
+}
+
+// traceCall writes c's strace line.
+func (k *Kernel) traceCall(c *Call, paths []int, r Result) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%d] %s(", c.Task.PID(), SyscallName(c.Nr))
+	for i := 0; i < 6; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		isPath := false
+		for _, p := range paths {
+			isPath = isPath || p == i
+		}
+		if isPath {
+			s, err := c.Mem.ReadString(c.Args[i], unix.PathMax)
+			if err == nil {
+				b.WriteString(strconv.Quote(s))
+				continue
+			}
+		}
+		if a := int64(c.Args[i]); a == unix.AT_FDCWD {
+			b.WriteString("AT_FDCWD")
+		} else {
+			fmt.Fprintf(&b, "%#x", c.Args[i])
+		}
+	}
+	b.WriteString(") = ")
+	switch {
+	case r.Errno != 0:
+		fmt.Fprintf(&b, "-1 %s (%s)", errnoName(r.Errno), r.Errno.Error())
+	case r.Continue:
+		b.WriteString("(native)")
+	default:
+		b.WriteString(strconv.FormatInt(r.Val, 10))
+	}
+	b.WriteByte('\n')
+	k.straceMu.Lock()
+	k.strace.Write([]byte(b.String()))
+	k.straceMu.Unlock()
+}
+
+// TraceExec writes the strace line of an exec, which the machine carries
+// out outside Handle.
+func (k *Kernel) TraceExec(t *Task, nr uintptr, args [6]uint64, p *ExecPlan, err error) {
+	if k.strace == nil || t == nil {
+		return
+	}
+	line := fmt.Sprintf("[%d] %s", t.PID(), SyscallName(nr))
+	if p != nil {
+		line += fmt.Sprintf("(%q, %q)", p.Exe, p.GuestArgv)
+	}
+	if err != nil {
+		e := errnoOf(err)
+		line += fmt.Sprintf(" = -1 %s (%s)\n", errnoName(e), e.Error())
+	} else {
+		line += " = 0\n"
+	}
+	k.straceMu.Lock()
+	k.strace.Write([]byte(line))
+	k.straceMu.Unlock()
+}
+
+func errnoName(e unix.Errno) string {
+	if n := unix.ErrnoName(e); n != "" {
+		return n
+	}
+	return "E" + strconv.Itoa(int(e))
+}
+
+func errnoOf(err error) unix.Errno {
+	if e, ok := err.(unix.Errno); ok {
+		return e
+	}
+	return unix.EIO
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// Argument helpers.
+
+func (c *Call) fd(i int) int32 { return int32(c.Args[i]) }
+
+// path reads path argument i: EFAULT for a bad pointer, ENAMETOOLONG for
+// a path of PATH_MAX bytes or more.
+func (c *Call) path(i int) (string, error) {
+	s, err := c.Mem.ReadString(c.Args[i], unix.PathMax-1)
+	if err == unix.ENAMETOOLONG {
+		return "", unix.ENAMETOOLONG
+	}
+	return s, err
+}
+
+// start returns where a path relative to dirfd starts: the cwd for
+// AT_FDCWD, else the directory the descriptor names (ENOTDIR if it is not
+// one of the VFS's, EBADF if it is not open at all).
+// An absolute path ignores dirfd.
+func (c *Call) start(dirfd int32, path string) (vfs.VirtualDentry, error) {
+	if dirfd == unix.AT_FDCWD || (len(path) > 0 && path[0] == '/') {
+		_, cwd, _ := c.Task.FS.Get()
+		return cwd, nil
+	}
+	f, ok := c.Task.FDs.Get(int(dirfd))
+	if !ok {
+		return vfs.VirtualDentry{}, c.notVFS(int(dirfd))
+	}
+	defer f.DecRef()
+	return f.VD, nil
+}
+
+// notVFS is the errno for a descriptor that is not the VFS's: EBADF if the
+// guest has no such descriptor, ENOTDIR if it is a pipe, socket or the like.
+func (c *Call) notVFS(fd int) error {
+	if fd < 0 {
+		return unix.EBADF
+	}
+	h, err := c.FDs.Fetch(fd)
+	if err != nil {
+		return unix.EBADF
+	}
+	unix.Close(h)
+	return unix.ENOTDIR
+}
+
+// walk resolves path argument i relative to dirfd argument d.
+func (c *Call) walk(d int32, pathArg int, flags int) (vfs.VirtualDentry, error) {
+	p, err := c.path(pathArg)
+	if err != nil {
+		return vfs.VirtualDentry{}, err
+	}
+	start, err := c.start(d, p)
+	if err != nil {
+		return vfs.VirtualDentry{}, err
+	}
+	return c.Task.Kernel().VFS.Walk(c.Task.Context(), start, p, flags)
+}
+
+// atFlags turns AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH into walk flags.
+func atFlags(at uint64, allowed uint64) (int, error) {
+	if at&^allowed != 0 {
+		return 0, unix.EINVAL
+	}
+	flags := vfs.FollowFinal
+	if at&unix.AT_SYMLINK_NOFOLLOW != 0 {
+		flags &^= vfs.FollowFinal
+	}
+	if at&unix.AT_EMPTY_PATH != 0 {
+		flags |= vfs.EmptyPath
+	}
+	return flags, nil
+}
