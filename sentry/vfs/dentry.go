@@ -134,7 +134,7 @@ func (v *VFS) lookupChild(d *Dentry, name string) (*Dentry, error) {
 	d.mu.RUnlock()
 
 	d.mu.Lock()
-	c, err := v.lookupChildLocked(d, name)
+	c, err := v.lookupLocked(d, name, c)
 	d.mu.Unlock()
 	v.shrink()
 	return c, err
@@ -142,8 +142,14 @@ func (v *VFS) lookupChild(d *Dentry, name string) (*Dentry, error) {
 
 // lookupChildLocked is lookupChild with d.mu held for writing.
 func (v *VFS) lookupChildLocked(d *Dentry, name string) (*Dentry, error) {
+	return v.lookupLocked(d, name, nil)
+}
+
+// lookupLocked is lookupChildLocked; stale is an entry already found
+// stale, dropped without asking the filesystem again.
+func (v *VFS) lookupLocked(d *Dentry, name string, stale *Dentry) (*Dentry, error) {
 	if c := d.children[name]; c != nil {
-		if v.revalidate(d, name, c) {
+		if c != stale && v.revalidate(d, name, c) {
 			c.accessed.Store(true)
 			return c, nil
 		}
