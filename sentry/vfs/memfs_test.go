@@ -97,8 +97,8 @@ func (fs *memFS) add(path string, mode uint32, uid, gid uint32) *memNode {
 	return n
 }
 
-func (fs *memFS) mkdir(path string) *memNode   { return fs.add(path, unix.S_IFDIR|0755, 0, 0) }
-func (fs *memFS) file(path string) *memNode    { return fs.add(path, unix.S_IFREG|0644, 0, 0) }
+func (fs *memFS) mkdir(path string) *memNode { return fs.add(path, unix.S_IFDIR|0755, 0, 0) }
+func (fs *memFS) file(path string) *memNode  { return fs.add(path, unix.S_IFREG|0644, 0, 0) }
 func (fs *memFS) symlink(path, target string) {
 	fs.add(path, unix.S_IFLNK|0777, 0, 0).target = target
 }
