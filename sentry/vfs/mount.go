@@ -285,11 +285,6 @@ func (v *VFS) mountedOn(vd VirtualDentry) *Mount {
 	return stack[len(stack)-1]
 }
 
-// isMountPoint reports whether anything is mounted on d in m.
-func (v *VFS) isMountPoint(m *Mount, d *Dentry) bool {
-	return v.mountedOn(VirtualDentry{m, d}) != nil
-}
-
 // isAttached reports whether m is in the tree.
 func (v *VFS) isAttached(m *Mount) bool {
 	v.mountMu.RLock()

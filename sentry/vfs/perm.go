@@ -13,14 +13,13 @@ const (
 
 // Capabilities the VFS checks (linux/capability.h).
 const (
-	capChown          = 0
-	capDacOverride    = 1
-	capDacReadSearch  = 2
-	capFowner         = 3
-	capFsetid         = 4
-	capMknod          = 27
-	capSysAdmin       = 21
-	capLinuxImmutable = 9
+	capChown         = 0
+	capDacOverride   = 1
+	capDacReadSearch = 2
+	capFowner        = 3
+	capFsetid        = 4
+	capMknod         = 27
+	capSysAdmin      = 21
 )
 
 // permission checks mask (mayRead|mayWrite|mayExec) against the owner,
