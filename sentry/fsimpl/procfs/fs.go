@@ -1,0 +1,198 @@
+package procfs
+
+import (
+	"hash/fnv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// Source is what procfs reads about guest processes. The sentry's Kernel
+// implements it; procfs never imports the sentry.
+type Source interface {
+	// Processes returns the live guest processes (thread-group leaders),
+	// sorted by pid.
+	Processes() []Process
+	// Process returns the process with guest pid pid; nil if none.
+	Process(pid int) Process
+	// Caller returns the process of vfs.Context.Caller (the calling task);
+	// nil if unknown.
+	Caller(caller any) Process
+	// Hostname is the guest's hostname (/proc/sys/kernel/hostname).
+	Hostname() string
+}
+
+// Process is one guest process, as procfs sees it.
+type Process interface {
+	// PID and PPID are guest ids.
+	PID() int
+	PPID() int
+	// HostTID is the host thread id of the leader: procfs reads
+	// /proc/<HostTID>/{stat,status,statm,limits,fd,fdinfo} on the host for
+	// the figures the sentry does not keep.
+	HostTID() int
+	Argv() []string
+	Environ() []string
+	// Exe returns the executable: its guest path, and its position in the
+	// tree when known.
+	Exe() (path string, vd vfs.VirtualDentry)
+	// Root and Cwd return the process's root and working directory
+	// (borrowed: no reference is taken).
+	Root() vfs.VirtualDentry
+	Cwd() vfs.VirtualDentry
+	// FDs returns the descriptor numbers the sentry's table holds.
+	FDs() []int
+	// FD returns the file at descriptor n with a reference the caller
+	// drops (DecRef).
+	FD(n int) (*vfs.File, bool)
+	// Threads returns the guest tids of the process.
+	Threads() []int
+}
+
+// FS is a procfs instance, analogous to Linux's proc superblock. Every
+// field is immutable after New.
+type FS struct {
+	v    *vfs.VFS
+	src  Source
+	root *dir
+	// born is the time of New: the times of every entry not belonging to a
+	// process.
+	born unix.Timespec
+}
+
+var _ vfs.Filesystem = (*FS)(nil)
+
+// New makes the guest's /proc, reading processes from src and mounts
+// from v.
+func New(v *vfs.VFS, src Source) *FS {
+	fs := &FS{v: v, src: src, born: unix.NsecToTimespec(time.Now().UnixNano())}
+	fs.root = &dir{
+		node:    node{fs: fs, ino: rootIno, mode: unix.S_IFDIR | 0o555},
+		parent:  rootIno,
+		static:  rootEntries,
+		dynamic: fs.pidEntries,
+		find:    fs.findPid,
+	}
+	return fs
+}
+
+// Root implements vfs.Filesystem.Root.
+func (fs *FS) Root() vfs.Vnode { return fs.root }
+
+// Type implements vfs.Filesystem.Type.
+func (fs *FS) Type() string { return "proc" }
+
+// Source implements vfs.Filesystem.Source.
+func (fs *FS) Source() string { return "proc" }
+
+// Options implements vfs.Filesystem.Options.
+func (fs *FS) Options() string { return "" }
+
+// Revalidate implements vfs.Filesystem.Revalidate. Entries that come and
+// go with processes and descriptors (pid and tid directories, fd/N,
+// fdinfo/N) are looked up afresh every time, as are names missing from a
+// directory whose listing changes (a pid that did not exist may now).
+// Everything else is fixed.
+func (fs *FS) Revalidate(parent vfs.Vnode, name string, child vfs.Vnode) bool {
+	if child == nil {
+		d, ok := parent.(*dir)
+		return ok && d.dynamic == nil
+	}
+	b, ok := child.(interface{ base() *node })
+	return ok && !b.base().volatile
+}
+
+// rootIno is the inode number of /proc, as Linux's PROC_ROOT_INO.
+const rootIno = 1
+
+// inoOf returns the stable inode number of the entry at path (relative to
+// /proc, e.g. "/123/fd/4").
+func inoOf(path string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(path))
+	if ino := h.Sum64(); ino > rootIno {
+		return ino
+	}
+	return rootIno + 1
+}
+
+// node is what every procfs vnode embeds: identity, mode and owner, and
+// Linux procfs's answers to the operations it does not support. The
+// fields are immutable.
+type node struct {
+	vfs.DefaultVnode
+	fs *FS
+	// pr is the process the entry belongs to; nil for global entries.
+	pr *proc
+	// path is the entry's path below /proc ("/123/status"), for inoOf.
+	path string
+	ino  uint64
+	mode uint32
+	// volatile entries are never trusted from the name cache (Revalidate).
+	volatile bool
+}
+
+func (n *node) base() *node { return n }
+
+// Getattr implements vfs.Vnode.Getattr: owned by root, size 0 as Linux
+// reports for generated files, times of the process's start (else of the
+// mount).
+func (n *node) Getattr() (vfs.Attr, error) {
+	t := n.fs.born
+	if n.pr != nil {
+		t = n.pr.startTime()
+	}
+	nlink := uint64(1)
+	if n.mode&unix.S_IFMT == unix.S_IFDIR {
+		nlink = 2
+	}
+	return vfs.Attr{
+		Ino:     n.ino,
+		Mode:    n.mode,
+		Nlink:   nlink,
+		Blksize: 1024,
+		Atime:   t,
+		Mtime:   t,
+		Ctime:   t,
+	}, nil
+}
+
+// Statfs implements vfs.Vnode.Statfs.
+func (n *node) Statfs() (unix.Statfs_t, error) {
+	return unix.Statfs_t{Type: unix.PROC_SUPER_MAGIC, Bsize: 4096, Frsize: 4096, Namelen: vfs.NameMax}, nil
+}
+
+// child makes the node of the entry name below n.
+func (n *node) child(name string, typ uint8, volatile bool) node {
+	path := n.path + "/" + name
+	return node{fs: n.fs, pr: n.pr, path: path, ino: inoOf(path), mode: modeOf(typ), volatile: volatile}
+}
+
+// modeOf returns the default mode of an entry of dirent type typ.
+func modeOf(typ uint8) uint32 {
+	switch typ {
+	case unix.DT_DIR:
+		return unix.S_IFDIR | 0o555
+	case unix.DT_LNK:
+		return unix.S_IFLNK | 0o777
+	}
+	return unix.S_IFREG | 0o444
+}
+
+// callerRoot returns the root PathOf measures paths from for the task of
+// ctx: the calling process's, else ctx's, else fallback.
+func (fs *FS) callerRoot(ctx *vfs.Context, fallback vfs.VirtualDentry) vfs.VirtualDentry {
+	if ctx != nil {
+		if p := fs.src.Caller(ctx.Caller); p != nil {
+			if r := p.Root(); r.Ok() {
+				return r
+			}
+		}
+		if ctx.Root.Ok() {
+			return ctx.Root
+		}
+	}
+	return fallback
+}

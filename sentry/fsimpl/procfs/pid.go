@@ -1,0 +1,337 @@
+package procfs
+
+import (
+	"bytes"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// proc is the process (or thread) a /proc/<pid> or task/<tid> directory
+// and everything below it describe. It is analogous to the struct pid a
+// Linux proc inode holds.
+type proc struct {
+	fs *FS
+	p  Process
+	// tid is the guest id the directory is named after: the pid, or a tid
+	// in task/. Immutable.
+	tid int
+	// hostTID is p.HostTID() when the directory was looked up: a process
+	// whose pid was reused has another, so the directory goes stale
+	// rather than describing the newcomer. Immutable.
+	hostTID int
+
+	startOnce sync.Once
+	// start is the process's start time. Written once under startOnce.
+	start unix.Timespec
+}
+
+// newProc makes the proc of p's directory named tid.
+func (fs *FS) newProc(p Process, tid int) *proc {
+	return &proc{fs: fs, p: p, tid: tid, hostTID: p.HostTID()}
+}
+
+// alive reports whether pr's process still runs.
+func (pr *proc) alive() bool {
+	cur := pr.fs.src.Process(pr.p.PID())
+	return cur != nil && cur.HostTID() == pr.hostTID
+}
+
+// check returns ENOENT for the entries of a process gone, as Linux's
+// proc_pid_lookup and readdir do; nil for global entries.
+func (pr *proc) check() error {
+	if pr == nil || pr.alive() {
+		return nil
+	}
+	return unix.ENOENT
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times (always 100
+// on x86-64).
+const clockTicks = 100
+
+// startTime returns the process's start time, from the host's stat
+// (starttime, in ticks since boot) and /proc/stat (btime); the mount's
+// time if the host does not say.
+func (pr *proc) startTime() unix.Timespec {
+	pr.startOnce.Do(func() {
+		pr.start = pr.fs.born
+		st, err := readHost(hostProc(pr.hostTID, "stat"))
+		if err != nil {
+			return
+		}
+		f := statFields(st)
+		if len(f) < 20 {
+			return
+		}
+		ticks, err1 := strconv.ParseInt(f[19], 10, 64)
+		btime, err2 := bootTime()
+		if err1 != nil || err2 != nil {
+			return
+		}
+		ns := btime*1e9 + ticks*(1e9/clockTicks)
+		pr.start = unix.NsecToTimespec(ns)
+	})
+	return pr.start
+}
+
+// bootTime returns the host's boot time in seconds since the epoch.
+func bootTime() (int64, error) {
+	b, err := readHost("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, unix.EIO
+}
+
+// pidEntries are the entries of /proc/<pid>; threadEntries those of
+// /proc/<pid>/task/<tid>, the same but task/.
+var pidEntries, threadEntries []entry
+
+func init() {
+	threadEntries = []entry{
+		{"cmdline", unix.DT_REG, fileOf(genCmdline)},
+		{"comm", unix.DT_REG, fileOf(genComm)},
+		{"cwd", unix.DT_LNK, magic(func(p Process) (vfs.VirtualDentry, string) { return p.Cwd(), "" })},
+		{"environ", unix.DT_REG, fileOf(genEnviron)},
+		{"exe", unix.DT_LNK, magic(func(p Process) (vfs.VirtualDentry, string) {
+			text, vd := p.Exe()
+			return vd, text
+		})},
+		{"fd", unix.DT_DIR, subdir(nil, fdEntries, findFD)},
+		{"fdinfo", unix.DT_DIR, subdir(nil, fdinfoEntries, findFDInfo)},
+		{"limits", unix.DT_REG, fileOf(hostFigures("limits"))},
+		{"mountinfo", unix.DT_REG, fileOf(genMountinfo)},
+		{"mounts", unix.DT_REG, fileOf(genMounts)},
+		{"root", unix.DT_LNK, magic(func(p Process) (vfs.VirtualDentry, string) { return p.Root(), "" })},
+		{"stat", unix.DT_REG, fileOf(genStat)},
+		{"statm", unix.DT_REG, fileOf(hostFigures("statm"))},
+		{"status", unix.DT_REG, fileOf(genStatus)},
+	}
+	pidEntries = append(threadEntries[:len(threadEntries):len(threadEntries)],
+		entry{"task", unix.DT_DIR, subdir(nil, taskEntries, nil)})
+}
+
+// taskEntries lists task/: one directory per thread.
+func taskEntries(d *dir) ([]entry, error) {
+	fs, p := d.fs, d.pr.p
+	var ents []entry
+	for _, tid := range p.Threads() {
+		ents = append(ents, entry{strconv.Itoa(tid), unix.DT_DIR, func(n node) vfs.Vnode {
+			n.pr = fs.newProc(p, tid)
+			return &dir{node: n, parent: parentIno(n), static: threadEntries}
+		}})
+	}
+	return ents, nil
+}
+
+// hostFigures returns a generator copying the host's /proc/<tid>/name of
+// the process: figures with no pid in them (statm, limits).
+func hostFigures(name string) func(*node) ([]byte, error) {
+	return func(n *node) ([]byte, error) { return readHost(hostProc(n.pr.hostTID, name)) }
+}
+
+// nulJoin joins ss, each NUL-terminated, as cmdline and environ are.
+func nulJoin(ss []string) []byte {
+	var b bytes.Buffer
+	for _, s := range ss {
+		b.WriteString(s)
+		b.WriteByte(0)
+	}
+	return b.Bytes()
+}
+
+func genCmdline(n *node) ([]byte, error) { return nulJoin(n.pr.p.Argv()), nil }
+
+func genEnviron(n *node) ([]byte, error) { return nulJoin(n.pr.p.Environ()), nil }
+
+func genComm(n *node) ([]byte, error) { return []byte(comm(n.pr.p) + "\n"), nil }
+
+// taskCommLen is TASK_COMM_LEN less its NUL.
+const taskCommLen = 15
+
+// comm returns p's command name: the executable's base name (argv[0]'s
+// when unknown), cut to 15 bytes as Linux's task comm.
+func comm(p Process) string {
+	name, _ := p.Exe()
+	if name == "" {
+		if argv := p.Argv(); len(argv) > 0 {
+			name = argv[0]
+		}
+	}
+	name = strings.TrimSuffix(name, " (deleted)")
+	if name != "" {
+		name = path.Base(name)
+	}
+	if len(name) > taskCommLen {
+		name = name[:taskCommLen]
+	}
+	return name
+}
+
+// guestIDs maps host thread ids of guest leaders to their guest pids, to
+// translate the process group and session ids the host reports. An id
+// outside the guest is 0, as Linux shows ids outside a pid namespace.
+func (fs *FS) guestIDs() func(host int) int {
+	ids := make(map[int]int)
+	for _, p := range fs.src.Processes() {
+		ids[p.HostTID()] = p.PID()
+	}
+	return func(host int) int {
+		if host < 0 {
+			return host
+		}
+		return ids[host]
+	}
+}
+
+// statFields returns the fields of a stat line after "(comm)": field 3
+// (state) first.
+func statFields(b []byte) []string {
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
+}
+
+// genStat is /proc/<pid>/stat: the host's line with the guest's ids and
+// comm.
+func genStat(n *node) ([]byte, error) {
+	b, err := readHost(hostProc(n.pr.hostTID, "stat"))
+	if err != nil {
+		return nil, err
+	}
+	return rewriteStat(b, n.pr.tid, n.pr.p.PPID(), comm(n.pr.p), n.fs.guestIDs())
+}
+
+// rewriteStat puts pid, comm and ppid in fields 1, 2 and 4 of a host stat
+// line, and translates pgrp, session and tpgid (5, 6 and 8) with ids.
+func rewriteStat(b []byte, pid, ppid int, comm string, ids func(int) int) ([]byte, error) {
+	f := statFields(b)
+	if len(f) < 6 {
+		return nil, unix.EIO
+	}
+	f[1] = strconv.Itoa(ppid)
+	for _, i := range []int{2, 3, 5} {
+		if v, err := strconv.Atoi(f[i]); err == nil {
+			f[i] = strconv.Itoa(ids(v))
+		}
+	}
+	return []byte(strconv.Itoa(pid) + " (" + comm + ") " + strings.Join(f, " ") + "\n"), nil
+}
+
+// genStatus is /proc/<pid>/status: the host's with the guest's ids.
+func genStatus(n *node) ([]byte, error) {
+	b, err := readHost(hostProc(n.pr.hostTID, "status"))
+	if err != nil {
+		return nil, err
+	}
+	return rewriteStatus(b, n.pr.p.PID(), n.pr.tid, n.pr.p.PPID(), comm(n.pr.p), n.fs.guestIDs()), nil
+}
+
+// rewriteStatus replaces the lines of a host status that name processes:
+// the guest's own ids, no tracer (the host's is vkernel), and process
+// group and session through ids.
+func rewriteStatus(b []byte, tgid, tid, ppid int, comm string, ids func(int) int) []byte {
+	lines := strings.SplitAfter(string(b), "\n")
+	var out strings.Builder
+	for _, line := range lines {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok {
+			out.WriteString(line)
+			continue
+		}
+		var repl string
+		switch key {
+		case "Name":
+			repl = comm
+		case "Tgid", "NStgid":
+			repl = strconv.Itoa(tgid)
+		case "Pid", "NSpid":
+			repl = strconv.Itoa(tid)
+		case "PPid":
+			repl = strconv.Itoa(ppid)
+		case "TracerPid", "Ngid":
+			repl = "0"
+		case "NSpgid", "NSsid":
+			f := strings.Fields(val)
+			v := 0
+			if len(f) > 0 {
+				v, _ = strconv.Atoi(f[len(f)-1])
+			}
+			repl = strconv.Itoa(ids(v))
+		default:
+			out.WriteString(line)
+			continue
+		}
+		out.WriteString(key + ":\t" + repl + "\n")
+	}
+	return []byte(out.String())
+}
+
+// magicLink is exe, cwd or root: a link that jumps to a position in the
+// tree (vfs.MagicLink) and reads as that position's path.
+type magicLink struct {
+	node
+	// get returns where the link leads and, for a target not in the tree,
+	// the text to show. Immutable.
+	get func(p Process) (vfs.VirtualDentry, string)
+}
+
+var (
+	_ vfs.MagicLink         = (*magicLink)(nil)
+	_ vfs.ContextReadlinker = (*magicLink)(nil)
+)
+
+// magic returns the make function of a magicLink.
+func magic(get func(Process) (vfs.VirtualDentry, string)) func(node) vfs.Vnode {
+	return func(n node) vfs.Vnode { return &magicLink{node: n, get: get} }
+}
+
+// Target implements vfs.MagicLink.
+func (l *magicLink) Target(*vfs.Context) (vfs.VirtualDentry, error) {
+	if err := l.pr.check(); err != nil {
+		return vfs.VirtualDentry{}, err
+	}
+	vd, _ := l.get(l.pr.p)
+	if !vd.Ok() {
+		return vfs.VirtualDentry{}, unix.ENOENT
+	}
+	return vd, nil
+}
+
+// ReadlinkFor implements vfs.ContextReadlinker: the target's path as the
+// caller sees it from its root.
+func (l *magicLink) ReadlinkFor(ctx *vfs.Context) (string, error) {
+	if err := l.pr.check(); err != nil {
+		return "", err
+	}
+	p := l.pr.p
+	vd, text := l.get(p)
+	if vd.Ok() {
+		path, _ := l.fs.v.PathOf(l.fs.callerRoot(ctx, p.Root()), vd)
+		return path, nil
+	}
+	if text == "" {
+		return "", unix.ENOENT
+	}
+	return text, nil
+}
+
+// Readlink implements vfs.Vnode.Readlink, from the process's own root.
+func (l *magicLink) Readlink() (string, error) { return l.ReadlinkFor(nil) }
+
+// Open implements vfs.Vnode.Open.
+func (l *magicLink) Open(flags int) (vfs.FileImpl, error) { return openLink(flags) }
