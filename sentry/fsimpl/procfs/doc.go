@@ -50,15 +50,32 @@
 //
 // Attributes: directories dr-xr-xr-x, files -r--r--r-- of size 0, links
 // lrwxrwxrwx (fd/N links show their descriptor's access, lr-x------), all
-// owned by root; inode numbers are a hash of the entry's path, so stable;
+// owned by root, unless the Process implements Owner: its entries are then
+// its owner's, environ, fd/ and fdinfo/ are private to the owner, and only
+// the owner or CAP_SYS_PTRACE may follow or read its magic links (Linux's
+// ptrace_may_access, simplified to fsuid and fsgid); inode numbers are a hash of the entry's path, so stable;
 // times are the process's start (else the mount's). statfs says
 // PROC_SUPER_MAGIC.
+//
+// # Host objects behind fd/N
+//
+// A descriptor not in the sentry's table reads as the host's readlink of
+// /proc/<HostTID>/fd/N. Its text is never walked: a host path names the
+// host's tree. Opening it reopens the host object through that link
+// (Linux's reopen semantics: a pipe's read end reopens writable). For a
+// host file or device (text starting with "/"), the reopen gets no more
+// access than the descriptor holds, a directory is refused (EACCES) and
+// O_PATH gets a placeholder, since the host checks the vkernel's
+// credentials and a host directory descriptor would lead out of the
+// guest's tree.
 //
 // # Processes come and go
 //
 // A pid directory holds the Process it was looked up for and its HostTID;
 // once Source no longer has that process (or has another under the pid),
-// everything below answers ENOENT (ESRCH for an open). Revalidate makes
+// everything below answers ENOENT (ESRCH for an open). Host figures are
+// read by HostTID, so liveness is checked again after reading: a tid the
+// host reused once the process was reaped is never reported. Revalidate makes
 // the name cache look pid and tid directories, fd/N and fdinfo/N, and
 // names missing from those dynamic directories up afresh each time;
 // fixed entries are cached.

@@ -21,6 +21,8 @@ type fakeProc struct {
 	exeVD           vfs.VirtualDentry
 	root, cwd       vfs.VirtualDentry
 	threads         []int
+	// cred, when set, makes the process's entries its own (Owner).
+	cred *vfs.Cred
 
 	mu  sync.Mutex
 	fds map[int]*vfs.File
@@ -34,6 +36,8 @@ func (p *fakeProc) Environ() []string                { return p.env }
 func (p *fakeProc) Root() vfs.VirtualDentry          { return p.root }
 func (p *fakeProc) Cwd() vfs.VirtualDentry           { return p.cwd }
 func (p *fakeProc) Exe() (string, vfs.VirtualDentry) { return p.exe, p.exeVD }
+
+func (p *fakeProc) Cred() *vfs.Cred { return p.cred }
 
 func (p *fakeProc) Threads() []int {
 	if p.threads == nil {

@@ -127,8 +127,11 @@ func (l *fdLink) hostText() (string, error) {
 // Target implements vfs.MagicLink: the file's position, or ErrNoTarget
 // for a host object. A host path ("/dev/pts/0", an inherited log file) is
 // never walked: it names the host's tree, not the guest's.
-func (l *fdLink) Target(*vfs.Context) (vfs.VirtualDentry, error) {
+func (l *fdLink) Target(ctx *vfs.Context) (vfs.VirtualDentry, error) {
 	if err := l.pr.check(); err != nil {
+		return vfs.VirtualDentry{}, err
+	}
+	if err := l.pr.mayTrace(ctx); err != nil {
 		return vfs.VirtualDentry{}, err
 	}
 	if f, ok := l.file(); ok {
@@ -146,6 +149,9 @@ func (l *fdLink) Target(*vfs.Context) (vfs.VirtualDentry, error) {
 // text as is.
 func (l *fdLink) ReadlinkFor(ctx *vfs.Context) (string, error) {
 	if err := l.pr.check(); err != nil {
+		return "", err
+	}
+	if err := l.pr.mayTrace(ctx); err != nil {
 		return "", err
 	}
 	if f, ok := l.file(); ok {
@@ -218,8 +224,10 @@ func (l *fdLink) hostFlags() (int, error) {
 // object is then reopened through the host's /proc, a new open file
 // description with Linux's semantics (a pipe's read end reopens writable).
 // A host file or device (text starting with "/") is reopened with no more
-// access than the descriptor has: the host checks the vkernel's
-// credentials, not the guest's.
+// access than the descriptor has (the host checks the vkernel's
+// credentials, not the guest's), never as a directory (a host directory
+// descriptor would be a way out of the guest's tree), and O_PATH gets a
+// placeholder.
 func (l *fdLink) Open(flags int) (vfs.FileImpl, error) {
 	if err := l.pr.check(); err != nil {
 		return nil, err
@@ -232,7 +240,10 @@ func (l *fdLink) Open(flags int) (vfs.FileImpl, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(text, "/") && flags&unix.O_PATH == 0 {
+	if strings.HasPrefix(text, "/") {
+		if flags&unix.O_PATH != 0 {
+			return nil, unix.ENXIO
+		}
 		held, err := l.hostFlags()
 		if err != nil {
 			return nil, err
@@ -240,10 +251,22 @@ func (l *fdLink) Open(flags int) (vfs.FileImpl, error) {
 		if readable(flags) && !readable(held) || writable(flags) && !writable(held) {
 			return nil, unix.EACCES
 		}
+		flags &^= unix.O_DIRECTORY
 	}
 	fd, err := unix.Open(l.hostPath(), flags|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, errno(err)
+	}
+	var st unix.Stat_t
+	if strings.HasPrefix(text, "/") && (unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT == unix.S_IFDIR) {
+		unix.Close(fd)
+		return nil, unix.EACCES
+	}
+	// The host thread id names the process only while the Source has it:
+	// checking after the open closes the window for a reused tid.
+	if !l.pr.alive() {
+		unix.Close(fd)
+		return nil, unix.ENOENT
 	}
 	return &hostFile{fd: fd}, nil
 }

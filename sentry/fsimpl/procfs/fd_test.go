@@ -168,3 +168,38 @@ func TestFDRevalidate(t *testing.T) {
 		t.Errorf("Walk(fd/%s) after close = %v, want ENOENT", name, err)
 	}
 }
+
+func TestFDHostDirectory(t *testing.T) {
+	e := newEnv(t)
+	dir := t.TempDir()
+	d, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(d)
+	path := "/proc/1/fd/" + strconv.Itoa(d)
+	if got, err := e.readlink(t, path); got != dir || err != nil {
+		t.Errorf("readlink(%s) = %q, %v; want %q", path, got, err, dir)
+	}
+	// The host path is never walked in the guest's tree...
+	if _, err := e.v.Walk(e.ctx, vfs.VirtualDentry{}, path+"/x", vfs.FollowFinal); err != unix.ENOTDIR {
+		t.Errorf("walking through a host directory's fd = %v, want ENOTDIR", err)
+	}
+	// ...nor reopened: a host directory descriptor would lead out of it.
+	for _, flags := range []int{unix.O_RDONLY, unix.O_RDONLY | unix.O_DIRECTORY} {
+		if f, err := e.v.Open(e.ctx, vfs.VirtualDentry{}, path, flags, 0); err == nil {
+			f.DecRef()
+			t.Errorf("reopen of a host directory with %#x succeeded", flags)
+		}
+	}
+	f, err := e.v.Open(e.ctx, vfs.VirtualDentry{}, path, unix.O_PATH, 0)
+	if err != nil {
+		t.Fatalf("O_PATH open = %v", err)
+	}
+	defer f.DecRef()
+	var st unix.Stat_t
+	must(t, unix.Fstat(f.HostFD(), &st))
+	var host unix.Stat_t
+	must(t, unix.Stat(dir, &host))
+	if st.Ino == host.Ino && st.Dev == host.Dev {
+		t.Errorf("O_PATH open of a host directory's fd gave the host directory")
+	}
+}

@@ -40,6 +40,11 @@ func (f *file) Open(flags int) (vfs.FileImpl, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Host figures are read by host thread id, which names the process
+	// only while the Source still has it: check again after reading.
+	if f.pr != nil && !f.pr.alive() {
+		return nil, unix.ESRCH
+	}
 	fd, err := sealedMemfd(f.path, data, flags)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"hash/fnv"
+	"path"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -49,6 +50,16 @@ type Process interface {
 	FD(n int) (*vfs.File, bool)
 	// Threads returns the guest tids of the process.
 	Threads() []int
+}
+
+// Owner is optionally implemented by a Process to give its effective
+// credentials. procfs then owns the process's entries by them, makes
+// environ, fd/ and fdinfo/ private to the owner (0400, 0500), and lets
+// only the owner or a holder of CAP_SYS_PTRACE follow or read its magic
+// links, as Linux's ptrace_may_access(PTRACE_MODE_READ_FSCREDS) does.
+// Without it every entry belongs to root and is open to all.
+type Owner interface {
+	Cred() *vfs.Cred
 }
 
 // FS is a procfs instance, analogous to Linux's proc superblock. Every
@@ -140,24 +151,27 @@ func (n *node) base() *node { return n }
 // reports for generated files, times of the process's start (else of the
 // mount).
 func (n *node) Getattr() (vfs.Attr, error) {
+	a := vfs.Attr{Ino: n.ino, Mode: n.mode, Nlink: 1, Blksize: 1024}
+	if n.mode&unix.S_IFMT == unix.S_IFDIR {
+		a.Nlink = 2
+	}
 	t := n.fs.born
 	if n.pr != nil {
 		t = n.pr.startTime()
+		if c := n.pr.owner(); c != nil {
+			a.UID, a.GID = c.UID, c.GID
+			if privateEntries[path.Base(n.path)] {
+				a.Mode &^= 0o077
+			}
+		}
 	}
-	nlink := uint64(1)
-	if n.mode&unix.S_IFMT == unix.S_IFDIR {
-		nlink = 2
-	}
-	return vfs.Attr{
-		Ino:     n.ino,
-		Mode:    n.mode,
-		Nlink:   nlink,
-		Blksize: 1024,
-		Atime:   t,
-		Mtime:   t,
-		Ctime:   t,
-	}, nil
+	a.Atime, a.Mtime, a.Ctime = t, t, t
+	return a, nil
 }
+
+// privateEntries are the per-process entries only their owner may read
+// (Linux's environ 0400, fd and fdinfo 0500).
+var privateEntries = map[string]bool{"environ": true, "fd": true, "fdinfo": true}
 
 // Statfs implements vfs.Vnode.Statfs.
 func (n *node) Statfs() (unix.Statfs_t, error) {

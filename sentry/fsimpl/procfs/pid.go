@@ -51,6 +51,33 @@ func (pr *proc) check() error {
 	return unix.ENOENT
 }
 
+// owner returns the process's credentials when its Process says them.
+func (pr *proc) owner() *vfs.Cred {
+	if o, ok := pr.p.(Owner); ok {
+		return o.Cred()
+	}
+	return nil
+}
+
+// capSysPtrace is CAP_SYS_PTRACE.
+const capSysPtrace = 19
+
+// mayTrace checks that the task of ctx may look into the process through
+// its magic links: EACCES unless it runs as the owner (fsuid and fsgid)
+// or holds CAP_SYS_PTRACE, as Linux's ptrace_may_access. A process whose
+// credentials are unknown is open to all.
+func (pr *proc) mayTrace(ctx *vfs.Context) error {
+	o := pr.owner()
+	if o == nil || ctx == nil || ctx.Cred == nil {
+		return nil
+	}
+	c := ctx.Cred
+	if c.HasCap(capSysPtrace) || c.UID == o.UID && c.GID == o.GID {
+		return nil
+	}
+	return unix.EACCES
+}
+
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times (always 100
 // on x86-64).
 const clockTicks = 100
@@ -301,8 +328,11 @@ func magic(get func(Process) (vfs.VirtualDentry, string)) func(node) vfs.Vnode {
 }
 
 // Target implements vfs.MagicLink.
-func (l *magicLink) Target(*vfs.Context) (vfs.VirtualDentry, error) {
+func (l *magicLink) Target(ctx *vfs.Context) (vfs.VirtualDentry, error) {
 	if err := l.pr.check(); err != nil {
+		return vfs.VirtualDentry{}, err
+	}
+	if err := l.pr.mayTrace(ctx); err != nil {
 		return vfs.VirtualDentry{}, err
 	}
 	vd, _ := l.get(l.pr.p)
@@ -316,6 +346,9 @@ func (l *magicLink) Target(*vfs.Context) (vfs.VirtualDentry, error) {
 // caller sees it from its root.
 func (l *magicLink) ReadlinkFor(ctx *vfs.Context) (string, error) {
 	if err := l.pr.check(); err != nil {
+		return "", err
+	}
+	if err := l.pr.mayTrace(ctx); err != nil {
 		return "", err
 	}
 	p := l.pr.p

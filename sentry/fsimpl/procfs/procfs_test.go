@@ -434,3 +434,53 @@ func tempFile(t *testing.T) string {
 	must(t, os.WriteFile(p, []byte("host"), 0o644))
 	return p
 }
+
+func TestOwner(t *testing.T) {
+	e := newEnv(t)
+	e.p2.cred = &vfs.Cred{UID: 1000, GID: 1000}
+	for _, c := range []struct {
+		path string
+		mode uint32
+		uid  uint32
+	}{
+		{"/proc/2", unix.S_IFDIR | 0o555, 1000},
+		{"/proc/2/environ", unix.S_IFREG | 0o400, 1000},
+		{"/proc/2/fd", unix.S_IFDIR | 0o500, 1000},
+		{"/proc/2/fdinfo", unix.S_IFDIR | 0o500, 1000},
+		{"/proc/2/status", unix.S_IFREG | 0o444, 1000},
+		{"/proc/2/cwd", unix.S_IFLNK | 0o777, 1000},
+		{"/proc/1/environ", unix.S_IFREG | 0o444, 0}, // no credentials: root's, open
+	} {
+		a, err := e.lwalk(t, c.path).Dentry.Vnode().Getattr()
+		if err != nil || a.Mode != c.mode || a.UID != c.uid || a.GID != c.uid {
+			t.Errorf("%s: mode %o owner %d:%d, %v; want %o %d", c.path, a.Mode, a.UID, a.GID, err, c.mode, c.uid)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		cred *vfs.Cred
+		want error
+	}{
+		{"owner", &vfs.Cred{UID: 1000, GID: 1000}, nil},
+		{"other user", &vfs.Cred{UID: 2000, GID: 1000}, unix.EACCES},
+		{"other group", &vfs.Cred{UID: 1000, GID: 2000}, unix.EACCES},
+		{"CAP_SYS_PTRACE", &vfs.Cred{UID: 2000, GID: 2000, CapEffective: 1 << capSysPtrace}, nil},
+		{"root", vfs.RootCred(), nil},
+	} {
+		e.ctx.Cred = c.cred
+		if _, err := e.readlink(t, "/proc/2/cwd"); err != c.want {
+			t.Errorf("%s: readlink(/proc/2/cwd) = %v, want %v", c.name, err, c.want)
+		}
+		if _, err := e.v.Walk(e.ctx, vfs.VirtualDentry{}, "/proc/2/root/", vfs.FollowFinal); err != c.want {
+			t.Errorf("%s: following /proc/2/root = %v, want %v", c.name, err, c.want)
+		}
+		// environ is 0400: the mode decides, CAP_SYS_PTRACE does not help.
+		want := error(unix.EACCES)
+		if c.cred.UID == 1000 || c.cred.HasCap(1 /* CAP_DAC_OVERRIDE */) {
+			want = nil
+		}
+		if _, err := e.read(t, "/proc/2/environ"); err != want {
+			t.Errorf("%s: read(/proc/2/environ) = %v, want %v", c.name, err, want)
+		}
+	}
+}
