@@ -128,7 +128,13 @@ func readHost(path string) ([]byte, error) {
 
 // hostCopy returns a generator copying the host file path.
 func hostCopy(path string) func(*node) ([]byte, error) {
-	return func(*node) ([]byte, error) { return readHost(path) }
+	return func(*node) ([]byte, error) {
+		b, err := readHost(path)
+		if err == unix.ESRCH {
+			err = unix.ENOENT // a host without this file, not a process gone
+		}
+		return b, err
+	}
 }
 
 // fixed returns a generator of fixed contents.
