@@ -63,6 +63,7 @@ func RunStub(args []string) int {
 	// write(2) is native: tell the sentry where the listener is; it takes
 	// it with pidfd_getfd. The close that follows is the first call served.
 	if _, err := unix.Write(ctl, []byte("listener "+strconv.Itoa(int(lfd)))); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: stub: %v\n", err)
 		return 126
 	}
 	unix.Close(int(lfd))

@@ -1,11 +1,34 @@
+// Command vkernel runs Linux programs in a user-space kernel.
 package main
 
 import (
-	_ "github.com/urfave/cli/v2"
-	_ "golang.org/x/sys/unix"
-	_ "gvisor.dev/gvisor/pkg/abi/linux"
-	_ "gvisor.dev/gvisor/pkg/bpf"
-	_ "gvisor.dev/gvisor/pkg/seccomp"
+	"fmt"
+	"os"
+	"runtime"
+
+	"vkernel/vkernel"
 )
 
-func main() {}
+func init() {
+	// The stub must seize, filter and exec on the process's main thread;
+	// keeping the main goroutine there costs the other commands nothing.
+	runtime.LockOSThread()
+}
+
+func main() {
+	if code, ok := vkernel.Hidden(os.Args); ok {
+		os.Exit(code)
+	}
+	if err := newApp().Run(preprocessArgs(os.Args)); err != nil {
+		if ee, ok := err.(exitError); ok {
+			os.Exit(int(ee))
+		}
+		fmt.Fprintf(os.Stderr, "vkernel: %v\n", err)
+		os.Exit(125)
+	}
+}
+
+// exitError carries the guest's exit status out of the cli's Run.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }

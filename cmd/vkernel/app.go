@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"vkernel/rootfs"
+	"vkernel/sentry"
+	"vkernel/vkernel"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+func newApp() *cli.App {
+	return &cli.App{
+		Name:  "vkernel",
+		Usage: "run Linux programs in a user-space kernel",
+		Description: "vkernel runs unmodified Linux x86-64 programs as ordinary host processes whose\n" +
+			"file, namespace and identity system calls are served by vkernel's own kernel\n" +
+			"(its VFS, mounts and descriptor table), so the program sees only the guest's\n" +
+			"tree: a host directory (--root, served by dirfs) or, by default, the host's /\n" +
+			"read-only with a private /tmp. Reads, writes and mmap run natively.",
+		HideHelpCommand: true,
+		Commands: []*cli.Command{
+			runCommand(),
+			{
+				Name:  "version",
+				Usage: "print vkernel's version",
+				Action: func(c *cli.Context) error {
+					fmt.Println("vkernel", version)
+					return nil
+				},
+			},
+		},
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+}
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a program in a guest",
+		ArgsUsage: "-- PROGRAM [ARGS...]",
+		Description: "Boots a guest and runs PROGRAM in it (found through the guest's PATH when it\n" +
+			"has no slash). vkernel exits with the program's status, 128+N if a signal N\n" +
+			"killed it, 127 if the program is not found in the guest, 126 if it cannot be\n" +
+			"executed, and 125 for vkernel's own errors.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Usage: "boot from host directory `DIR` (dirfs); default: the host's / read-only with a private /tmp"},
+			&cli.StringSliceFlag{Name: "mount", Usage: "mount host directory HOST at guest path GUEST, read-only with :ro (repeatable)", Aliases: []string{"m"}},
+			&cli.StringSliceFlag{Name: "tmpfs", Usage: "mount a private tmpfs at guest `PATH` (repeatable)"},
+			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "start in guest directory `DIR`", Value: "/"},
+			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `K=V` in the guest's environment (repeatable)"},
+			&cli.BoolFlag{Name: "clear-env", Usage: "start from an empty environment instead of vkernel's own"},
+			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
+			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result, to `FILE` (--strace alone: stderr)"},
+		},
+		Action: runAction,
+	}
+}
+
+// preprocessArgs lets --strace stand alone: `--strace` means stderr.
+func preprocessArgs(args []string) []string {
+	out := make([]string, 0, len(args))
+	seenDash := false
+	for _, a := range args {
+		if a == "--" {
+			seenDash = true
+		}
+		if !seenDash && a == "--strace" {
+			a = "--strace=-"
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+func runAction(c *cli.Context) error {
+	argv := c.Args().Slice()
+	if len(argv) == 0 {
+		return fmt.Errorf("run: no program given (usage: vkernel run [flags] -- PROGRAM [ARGS...])")
+	}
+	cfg := vkernel.Config{
+		Workdir:  c.String("workdir"),
+		Hostname: c.String("hostname"),
+		Argv:     argv,
+		Cred:     sentry.RootCreds(),
+	}
+	if !strings.HasPrefix(cfg.Workdir, "/") {
+		return fmt.Errorf("--workdir %s: not an absolute path", cfg.Workdir)
+	}
+	if root := c.String("root"); root != "" {
+		if err := rootfs.CheckRoot(root); err != nil {
+			return err
+		}
+		cfg.FS.Root = root
+	}
+	for _, s := range c.StringSlice("mount") {
+		m, err := rootfs.ParseMount(s)
+		if err != nil {
+			return err
+		}
+		cfg.FS.Mounts = append(cfg.FS.Mounts, m)
+	}
+	for _, t := range c.StringSlice("tmpfs") {
+		if !strings.HasPrefix(t, "/") {
+			return fmt.Errorf("--tmpfs %s: not an absolute path", t)
+		}
+		cfg.FS.Tmpfs = append(cfg.FS.Tmpfs, t)
+	}
+	if !c.Bool("clear-env") {
+		cfg.Env = os.Environ()
+	}
+	for _, kv := range c.StringSlice("env") {
+		if !strings.Contains(kv, "=") {
+			return fmt.Errorf("--env %s: want K=V", kv)
+		}
+		cfg.Env = append(cfg.Env, kv)
+	}
+	if s := c.String("strace"); s != "" {
+		if s == "-" {
+			cfg.Strace = os.Stderr
+		} else {
+			f, err := os.Create(s)
+			if err != nil {
+				return fmt.Errorf("--strace: %v", err)
+			}
+			defer f.Close()
+			cfg.Strace = f
+		}
+	}
+	code, err := vkernel.Run(cfg)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitError(code)
+	}
+	return nil
+}

@@ -1,0 +1,298 @@
+package vkernel
+
+// Exec, as the machine carries it out. The host kernel would resolve the
+// program, its #! interpreter and its PT_INTERP against the host's root, so
+// the sentry resolves them through the guest's VFS (sentry.PrepareExec) and
+// the host is made to execute exactly the file the sentry chose, by
+// descriptor. Installing that descriptor in the guest needs a seccomp
+// notification, and changing the call needs ptrace; the dance is:
+//
+//  1. execve/execveat hits the filter's RET_TRACE: a ptrace stop (execStop).
+//     The sentry plans the exec. The call is renamed sysExecMarker and the
+//     thread resumed with PTRACE_SYSCALL.
+//  2. The kernel re-runs the filter on the renamed call, which notifies
+//     the sentry (execMarker): it installs the program's descriptor in
+//     the guest with SECCOMP_IOCTL_NOTIF_ADDFD and answers with its number.
+//  3. The syscall-exit stop (syscallExitStop): the new argv and envp are
+//     written below the guest's stack pointer, the registers become
+//     execveat(fd, "", argv, envp, AT_EMPTY_PATH) and the instruction
+//     pointer is moved back onto the syscall instruction.
+//  4. The execveat hits RET_TRACE again; the sentry lets it run.
+//  5. PTRACE_EVENT_EXEC: the sentry records the new image (execEvent). If
+//     instead the call fails, the descriptor is closed by the same
+//     rewind trick and the guest sees execveat's errno.
+
+import (
+	"fmt"
+	"os"
+	"encoding/binary"
+	"sync"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry"
+)
+
+// Stages of an exec in flight.
+const (
+	stageMarker  = iota // renamed to the marker; waiting for its exit stop
+	stageFinal          // execveat set up; waiting for its RET_TRACE stop
+	stageRunning        // execveat running; a syscall-exit stop means failure
+	stageClosing        // closing the program's descriptor after a failure
+)
+
+// execState is an exec in flight for one thread.
+type execState struct {
+	plan  *sentry.ExecPlan
+	stage int
+	// fd is the program's descriptor number in the guest.
+	fd int
+	// errno is the failed execveat's error, returned after the close.
+	errno unix.Errno
+}
+
+// execTable holds the execs in flight, by host thread id. It is shared by
+// the tracer thread and the notification servers.
+type execTable struct {
+	mu sync.Mutex
+	// m is protected by mu.
+	m map[int]*execState
+}
+
+func (e *execTable) get(tid int) *execState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.m[tid]
+}
+
+func (e *execTable) put(tid int, s *execState) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.m == nil {
+		e.m = map[int]*execState{}
+	}
+	e.m[tid] = s
+}
+
+// forget drops tid's exec and the plan's file.
+func (e *execTable) forget(tid int) {
+	e.mu.Lock()
+	s := e.m[tid]
+	delete(e.m, tid)
+	e.mu.Unlock()
+	if s != nil {
+		s.plan.Release()
+	}
+}
+
+func (e *execTable) rename(from, to int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s, ok := e.m[from]; ok {
+		delete(e.m, from)
+		e.m[to] = s
+	}
+}
+
+// execStop handles the filter's RET_TRACE stop (steps 1 and 4).
+func (m *Machine) execStop(t *tracer, tid int) {
+	debugf("execStop %d", tid)
+	if msg, err := unix.PtraceGetEventMsg(tid); err != nil || msg != traceExec {
+		t.resume(tid, 0)
+		return
+	}
+	if s := m.execs.get(tid); s != nil && s.stage == stageFinal {
+		s.stage = stageRunning
+		unix.PtraceSyscall(tid, 0)
+		return
+	}
+	var regs unix.PtraceRegs
+	if err := unix.PtraceGetRegs(tid, &regs); err != nil {
+		t.resume(tid, 0)
+		return
+	}
+	task := m.kernel.Task(tid)
+	if task == nil {
+		skipSyscall(tid, &regs, unix.ESRCH)
+		return
+	}
+	args := [6]uint64{regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9}
+	plan, err := m.kernel.PrepareExec(task, &guestMemory{tid: tid}, uintptr(regs.Orig_rax), args)
+	if err != nil {
+		m.kernel.TraceExec(task, uintptr(regs.Orig_rax), args, plan, err)
+		skipSyscall(tid, &regs, errnoOf(err))
+		return
+	}
+	m.execs.put(tid, &execState{plan: plan, stage: stageMarker})
+	regs.Orig_rax = sysExecMarker
+	if err := unix.PtraceSetRegs(tid, &regs); err != nil {
+		m.execs.forget(tid)
+		t.resume(tid, 0)
+		return
+	}
+	unix.PtraceSyscall(tid, 0)
+}
+
+// execMarker serves the marker notification (step 2).
+func (m *Machine) execMarker(tid int, id uint64) {
+	s := m.execs.get(tid)
+	debugf("execMarker %d %v", tid, s)
+	if s == nil || s.stage != stageMarker {
+		m.l.send(id, 0, unix.ENOSYS, false)
+		return
+	}
+	fd, err := m.l.addfd(id, s.plan.File.HostFD(), -1, true)
+	if err != nil {
+		m.l.send(id, 0, errnoOf(err), false)
+		return
+	}
+	m.l.send(id, int64(fd), 0, false)
+}
+
+// syscallExitStop handles the syscall-exit stops of the dance (steps 3, 5).
+func (m *Machine) syscallExitStop(t *tracer, tid int) {
+	s := m.execs.get(tid)
+	var regs unix.PtraceRegs
+	if s == nil || unix.PtraceGetRegs(tid, &regs) != nil {
+		t.resume(tid, 0)
+		return
+	}
+	ret := int64(regs.Rax)
+	debugf("exit stop %d stage %d ret %d", tid, s.stage, ret)
+	if ret <= -512 && ret >= -516 {
+		// ERESTART*: a signal interrupted the call before the sentry
+		// took it; the kernel restarts it after the handler.
+		unix.PtraceSyscall(tid, 0)
+		return
+	}
+	switch s.stage {
+	case stageMarker:
+		if ret < 0 {
+			// The descriptor could not be installed; the guest sees why.
+			m.execs.forget(tid)
+			t.resume(tid, 0)
+			return
+		}
+		s.fd = int(ret)
+		empty, argv, envp, err := writeExecArgs(&guestMemory{tid: tid}, regs.Rsp, s.plan.Argv, s.plan.Envp)
+		if err != nil {
+			s.errno = unix.E2BIG
+			rewind(tid, &regs, unix.SYS_CLOSE, uint64(s.fd))
+			s.stage = stageClosing
+			unix.PtraceSyscall(tid, 0)
+			return
+		}
+		regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8 = uint64(s.fd), empty, argv, envp, unix.AT_EMPTY_PATH
+		rewind(tid, &regs, unix.SYS_EXECVEAT, regs.Rdi)
+		s.stage = stageFinal
+		t.resume(tid, 0)
+	case stageRunning:
+		s.errno = unix.Errno(-ret)
+		if ret >= 0 {
+			s.errno = unix.EIO
+		}
+		rewind(tid, &regs, unix.SYS_CLOSE, uint64(s.fd))
+		s.stage = stageClosing
+		unix.PtraceSyscall(tid, 0)
+	case stageClosing:
+		regs.Rax = uint64(-int64(s.errno))
+		unix.PtraceSetRegs(tid, &regs)
+		m.kernel.TraceExec(m.kernel.Task(tid), unix.SYS_EXECVE, [6]uint64{}, s.plan, s.errno)
+		m.execs.forget(tid)
+		t.resume(tid, 0)
+	default:
+		t.resume(tid, 0)
+	}
+}
+
+// execEvent handles PTRACE_EVENT_EXEC: the new image runs.
+func (m *Machine) execEvent(t *tracer, tid int) {
+	if former, err := unix.PtraceGetEventMsg(tid); err == nil && int(former) != tid {
+		m.kernel.Retid(int(former), tid)
+		m.execs.rename(int(former), tid)
+		delete(t.started, int(former))
+	}
+	if s := m.execs.get(tid); s != nil {
+		if task := m.kernel.Task(tid); task != nil {
+			m.kernel.ExecDone(task, s.plan)
+		}
+		m.execs.forget(tid)
+	}
+	t.resume(tid, 0)
+}
+
+// rewind makes the thread, stopped at a syscall exit, issue syscall nr
+// with first argument a0 when resumed: the instruction pointer goes back
+// over the two-byte syscall instruction.
+func rewind(tid int, regs *unix.PtraceRegs, nr uint64, a0 uint64) {
+	regs.Rax = nr
+	regs.Orig_rax = nr
+	regs.Rdi = a0
+	regs.Rip -= 2
+	unix.PtraceSetRegs(tid, regs)
+}
+
+// skipSyscall makes a thread at a seccomp stop skip its call and see errno.
+func skipSyscall(tid int, regs *unix.PtraceRegs, errno unix.Errno) {
+	regs.Orig_rax = ^uint64(0)
+	regs.Rax = uint64(-int64(errno))
+	unix.PtraceSetRegs(tid, regs)
+	unix.PtraceCont(tid, 0)
+}
+
+// maxExecArgs bounds argv and envp together, as Linux does with a
+// quarter of the default 8 MiB stack limit.
+const maxExecArgs = 2 << 20
+
+// redZone is the area below the stack pointer that the x86-64 ABI lets a
+// function use without moving the pointer.
+const redZone = 128
+
+// writeExecArgs writes an empty string and the argv and envp arrays below
+// the guest's stack pointer sp, and returns their addresses.
+func writeExecArgs(mem *guestMemory, sp uint64, argv, envp []string) (empty, argvAddr, envpAddr uint64, err error) {
+	ptrs := 8 * (len(argv) + 1 + len(envp) + 1)
+	strs := 1
+	for _, s := range argv {
+		strs += len(s) + 1
+	}
+	for _, s := range envp {
+		strs += len(s) + 1
+	}
+	if ptrs+strs > maxExecArgs {
+		return 0, 0, 0, unix.E2BIG
+	}
+	base := (sp - redZone - uint64(ptrs+strs)) &^ 15
+	buf := make([]byte, ptrs+strs)
+	strAt := ptrs
+	empty = base + uint64(strAt)
+	strAt++
+	put := func(slot int, s string) {
+		binary.LittleEndian.PutUint64(buf[8*slot:], base+uint64(strAt))
+		copy(buf[strAt:], s)
+		strAt += len(s) + 1
+	}
+	for i, s := range argv {
+		put(i, s)
+	}
+	for i, s := range envp {
+		put(len(argv)+1+i, s)
+	}
+	if err := mem.CopyOut(base, buf); err != nil {
+		return 0, 0, 0, err
+	}
+	return empty, base, base + uint64(8*(len(argv)+1)), nil
+}
+
+func errnoOf(err error) unix.Errno {
+	if e, ok := err.(unix.Errno); ok {
+		return e
+	}
+	return unix.EIO
+}
+
+func debugf(format string, args ...any) {
+	if os.Getenv("VKERNEL_DEBUG") != "" {
+		fmt.Fprintf(os.Stderr, "vkernel: debug: "+format+"\n", args...)
+	}
+}

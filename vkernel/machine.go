@@ -1,0 +1,253 @@
+package vkernel
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/rootfs"
+	"vkernel/sentry"
+	"vkernel/sentry/vfs"
+)
+
+// Config is everything `vkernel run` needs.
+type Config struct {
+	// FS describes the guest's mount tree.
+	FS rootfs.Config
+	// Workdir is the guest's initial working directory ("/" if empty).
+	Workdir string
+	// Env is the guest's initial environment.
+	Env []string
+	// Argv is the program and its arguments, as the guest names them.
+	Argv []string
+	// Hostname is the guest's node name.
+	Hostname string
+	// Strace receives a line per intercepted call when set.
+	Strace io.Writer
+	// Cred is the identity the guest starts with.
+	Cred *sentry.Creds
+}
+
+// Machine is one running guest: its kernel, the notification servers, the
+// tracer, and the host processes behind them.
+type Machine struct {
+	cfg    Config
+	kernel *sentry.Kernel
+	l      *listener
+	pool   pool
+	execs  execTable
+	// initPID is the host pid of the guest's init.
+	initPID int
+}
+
+// Run boots a guest from cfg, runs it to completion, and returns the
+// program's exit code (128+N for a death by signal N).
+func Run(cfg Config) (int, error) {
+	v := vfs.New()
+	k := sentry.NewKernel(sentry.Config{VFS: v, Hostname: cfg.Hostname, Strace: cfg.Strace})
+	root, err := rootfs.Build(v, cfg.FS)
+	if err != nil {
+		return 0, err
+	}
+	cwd := root
+	if cfg.Workdir != "" && cfg.Workdir != "/" {
+		ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
+		cwd, err = v.Walk(ctx, root, cfg.Workdir, vfs.FollowFinal|vfs.MustBeDir)
+		if err != nil {
+			return 0, fmt.Errorf("--workdir %s: %v in the guest", cfg.Workdir, err)
+		}
+	}
+	if cfg.Cred == nil {
+		cfg.Cred = sentry.RootCreds()
+	}
+	m := &Machine{cfg: cfg, kernel: k}
+	return m.run(root, cwd)
+}
+
+func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, fmt.Errorf("control socket: %w", err)
+	}
+	ctl, child := pair[0], pair[1]
+	defer unix.Close(ctl)
+	if err := unix.SetsockoptInt(ctl, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
+		return 0, fmt.Errorf("control socket: %w", err)
+	}
+	initProc, err := m.startInit(os.NewFile(uintptr(child), "control"))
+	unix.Close(child)
+	if err != nil {
+		return 0, err
+	}
+	m.initPID = initProc.Pid
+
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwardedSignals...)
+	defer signal.Stop(sigs)
+	go func() {
+		for s := range sigs {
+			unix.Kill(m.initPID, s.(syscall.Signal))
+		}
+	}()
+
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		// Every ptrace request comes from this thread.
+		runtime.LockOSThread()
+		code, err := m.trace(ctl, root, cwd)
+		done <- result{code, err}
+	}()
+	r := <-done
+	restoreTerminal()
+	return r.code, r.err
+}
+
+// startInit starts the guest's pid 1 in new pid, user, UTS and IPC
+// namespaces; without them (no privilege for a user namespace) the guest
+// runs among host pids, with a warning.
+func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding the vkernel binary: %w", err)
+	}
+	argv := append([]string{"vkernel", initCommand, m.cfg.Hostname}, m.cfg.Argv...)
+	attr := &os.ProcAttr{
+		Dir:   "/",
+		Env:   m.cfg.Env,
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, ctl},
+		Sys: &syscall.SysProcAttr{
+			Cloneflags:                 syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC,
+			UidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}},
+			GidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}},
+			GidMappingsEnableSetgroups: true,
+			Pdeathsig:                  syscall.SIGKILL,
+		},
+	}
+	if uid, gid := os.Getuid(), os.Getgid(); uid != 0 {
+		attr.Sys.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: 1}}
+		attr.Sys.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: gid, Size: 1}}
+		attr.Sys.GidMappingsEnableSetgroups = false
+	}
+	p, err := os.StartProcess(exe, argv, attr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: warning: no pid namespace (%v); the guest sees host pids\n", err)
+		attr.Sys.Cloneflags = 0
+		attr.Sys.UidMappings, attr.Sys.GidMappings = nil, nil
+		p, err = os.StartProcess(exe, argv, attr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("starting the guest: %w", err)
+	}
+	return p, nil
+}
+
+// trace seizes the guest's first process, takes its seccomp listener,
+// starts the notification servers and runs the tracer until the guest is
+// gone. It runs on a locked thread: the tracer must be waiting for stops
+// as soon as the stub is seized (a signal stops a traced thread until its
+// tracer resumes it), so the rest of the handshake runs beside it.
+func (m *Machine) trace(ctl int, root, cwd vfs.VirtualDentry) (int, error) {
+	t := newTracer(m)
+	t.initPID = m.initPID
+	stub, err := m.seize(ctl, t)
+	if err != nil {
+		// The guest never started; wait for the init to go.
+		t.loop()
+		return 125, err
+	}
+	t.mainPID = stub
+	// The task exists before the stub can make a call the sentry serves:
+	// the listener is not served before the servers start, below.
+	m.kernel.NewInitTask(stub, root, cwd, m.cfg.Cred, sentry.NewFDTable())
+	herr := make(chan error, 1)
+	go func() { herr <- m.takeListener(ctl, stub) }()
+	t.loop()
+	if err := <-herr; err != nil && !t.mainDone {
+		return 125, err
+	}
+	if !t.mainDone {
+		return 125, errors.New("the guest's main process vanished")
+	}
+	return ExitCode(t.mainStatus), nil
+}
+
+// seize runs the first half of the control protocol (see stub.go): it
+// learns the stub's pid, seizes it and lets it go on.
+func (m *Machine) seize(ctl int, t *tracer) (int, error) {
+	buf := make([]byte, 64)
+	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
+	n, oobn, _, _, err := unix.Recvmsg(ctl, buf, oob, 0)
+	if err != nil || string(buf[:n]) != msgHello {
+		return 0, fmt.Errorf("the guest's stub did not start (%v)", err)
+	}
+	cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+	if err != nil || len(cmsgs) == 0 {
+		return 0, fmt.Errorf("the stub's credentials: %v", err)
+	}
+	cred, err := unix.ParseUnixCredentials(&cmsgs[0])
+	if err != nil {
+		return 0, fmt.Errorf("the stub's credentials: %v", err)
+	}
+	pid := int(cred.Pid)
+	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, ptraceOptions, 0, 0); e != 0 {
+		return 0, fmt.Errorf("ptrace: %w", e)
+	}
+	t.started[pid] = true
+	if _, err := unix.Write(ctl, []byte(msgGo)); err != nil {
+		return 0, err
+	}
+	return pid, nil
+}
+
+// takeListener runs the second half: the stub reports its listener's
+// number, the sentry takes the listener and starts serving it.
+func (m *Machine) takeListener(ctl, pid int) error {
+	buf := make([]byte, 64)
+	n, err := unix.Read(ctl, buf)
+	if err != nil {
+		return fmt.Errorf("the stub's listener: %w", err)
+	}
+	num, ok := strings.CutPrefix(string(buf[:n]), "listener ")
+	lnum, err := strconv.Atoi(num)
+	if !ok || err != nil {
+		return fmt.Errorf("the stub did not report its listener (%q)", buf[:n])
+	}
+	pfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return fmt.Errorf("pidfd_open: %w", err)
+	}
+	lfd, err := unix.PidfdGetfd(pfd, lnum, 0)
+	unix.Close(pfd)
+	if err != nil {
+		return fmt.Errorf("taking the seccomp listener: %w", err)
+	}
+	m.l = &listener{fd: lfd}
+	m.startServers()
+	return nil
+}
+
+// mainExited is told when the guest's main process has exited.
+func (m *Machine) mainExited(ws unix.WaitStatus) {}
+
+// restoreTerminal gives the terminal's foreground back to vkernel's
+// process group, which the init gave to the guest.
+func restoreTerminal() {
+	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err != nil {
+		return
+	}
+	signal.Ignore(unix.SIGTTOU)
+	defer signal.Reset(unix.SIGTTOU)
+	unix.IoctlSetPointerInt(0, unix.TIOCSPGRP, unix.Getpgrp())
+}

@@ -1,0 +1,166 @@
+package vkernel
+
+import (
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry"
+)
+
+// ptraceOptions are set on every guest thread: children are traced from
+// birth, exec and the filter's RET_TRACE stop the thread, and every guest
+// process dies if vkernel does.
+const ptraceOptions = unix.PTRACE_O_TRACECLONE | unix.PTRACE_O_TRACEFORK |
+	unix.PTRACE_O_TRACEVFORK | unix.PTRACE_O_TRACEEXEC | unix.PTRACE_O_TRACESECCOMP |
+	unix.PTRACE_O_EXITKILL | unix.PTRACE_O_TRACESYSGOOD
+
+// tracer owns every ptrace request. It runs on one locked OS thread (ptrace
+// requests must come from the thread that attached) and serves the guest's
+// lifecycle: fork, clone and vfork events register new tasks with the
+// sentry, exec is rewritten (exec.go), exits are reaped.
+type tracer struct {
+	m *Machine
+	k *sentry.Kernel
+
+	// All fields below are used by the tracer's thread only.
+
+	// started holds threads whose first stop has been seen.
+	started map[int]bool
+	// orphans holds new threads whose first stop came before their
+	// parent's fork event; they are resumed once the task exists.
+	orphans map[int]bool
+	// mainPID is the host pid of the guest's first process; mainStatus
+	// its wait status once it exits.
+	mainPID    int
+	mainStatus unix.WaitStatus
+	mainDone   bool
+	initPID    int
+}
+
+func newTracer(m *Machine) *tracer {
+	return &tracer{m: m, k: m.kernel, started: map[int]bool{}, orphans: map[int]bool{}}
+}
+
+// loop waits for guest events until the guest's init has exited, which
+// happens only after every other guest process has been reaped.
+func (t *tracer) loop() {
+	for {
+		var ws unix.WaitStatus
+		tid, err := unix.Wait4(-1, &ws, unix.WALL, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			if err != unix.ECHILD {
+				fmt.Fprintf(os.Stderr, "vkernel: wait: %v\n", err)
+			}
+			return
+		}
+		if tid == t.initPID && (ws.Exited() || ws.Signaled()) {
+			debugf("init exited: %v", ws)
+			return
+		}
+		switch {
+		case ws.Exited() || ws.Signaled():
+			t.exited(tid, ws)
+		case ws.Stopped():
+			t.stopped(tid, ws)
+		}
+	}
+}
+
+func (t *tracer) exited(tid int, ws unix.WaitStatus) {
+	debugf("exited %d: %#x", tid, uint32(ws))
+	t.m.execs.forget(tid)
+	delete(t.started, tid)
+	t.k.Exit(tid)
+	if tid == t.mainPID && !t.mainDone {
+		t.mainDone = true
+		t.mainStatus = ws
+		t.m.mainExited(ws)
+	}
+}
+
+// resume lets a stopped thread go on, delivering sig. A thread in the
+// middle of an exec dance keeps its syscall-exit stops.
+func (t *tracer) resume(tid, sig int) {
+	if s := t.m.execs.get(tid); s != nil && s.stage != stageFinal {
+		unix.PtraceSyscall(tid, sig)
+		return
+	}
+	unix.PtraceCont(tid, sig)
+}
+
+func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
+	sig := ws.StopSignal()
+	if sig == unix.SIGTRAP|0x80 {
+		t.m.syscallExitStop(t, tid)
+		return
+	}
+	event := int(ws>>16) & 0xff
+	switch event {
+	case unix.PTRACE_EVENT_STOP:
+		if !t.started[tid] {
+			// A new thread's first stop.
+			if t.k.Task(tid) == nil {
+				t.orphans[tid] = true
+				return
+			}
+			t.started[tid] = true
+			t.resume(tid, 0)
+			return
+		}
+		switch sig {
+		case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+			// Group stop: stay stopped until SIGCONT, as job control wants.
+			unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_LISTEN, uintptr(tid), 0, 0, 0, 0)
+		default:
+			t.resume(tid, 0)
+		}
+	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
+		t.forked(tid, event)
+	case unix.PTRACE_EVENT_EXEC:
+		t.m.execEvent(t, tid)
+	case unix.PTRACE_EVENT_SECCOMP:
+		t.m.execStop(t, tid)
+	case 0:
+		// Signal-delivery stop: deliver it.
+		t.resume(tid, int(sig))
+	default:
+		t.resume(tid, 0)
+	}
+}
+
+// forked registers the thread a fork, vfork or clone event announces.
+func (t *tracer) forked(tid, event int) {
+	defer t.resume(tid, 0)
+	msg, err := unix.PtraceGetEventMsg(tid)
+	if err != nil {
+		return
+	}
+	child := int(msg)
+	parent := t.k.Task(tid)
+	if parent == nil {
+		return
+	}
+	var flags uint64
+	switch event {
+	case unix.PTRACE_EVENT_VFORK:
+		flags = unix.CLONE_VM | unix.CLONE_VFORK
+	case unix.PTRACE_EVENT_CLONE:
+		var regs unix.PtraceRegs
+		if err := unix.PtraceGetRegs(tid, &regs); err == nil && regs.Orig_rax == unix.SYS_CLONE {
+			flags = regs.Rdi
+		}
+	}
+	if t.k.Task(child) == nil {
+		t.k.Fork(parent, child, flags)
+	}
+	if t.orphans[child] {
+		delete(t.orphans, child)
+		t.started[child] = true
+		t.resume(child, 0)
+	}
+}
