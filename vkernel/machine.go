@@ -15,6 +15,7 @@ import (
 
 	"vkernel/rootfs"
 	"vkernel/sentry"
+	"vkernel/sentry/fsimpl/procfs"
 	"vkernel/sentry/vfs"
 )
 
@@ -53,6 +54,7 @@ type Machine struct {
 func Run(cfg Config) (int, error) {
 	v := vfs.New()
 	k := sentry.NewKernel(sentry.Config{VFS: v, Hostname: cfg.Hostname, Strace: cfg.Strace})
+	cfg.FS.Proc = func(v *vfs.VFS) vfs.Filesystem { return procfs.New(v, k.ProcSource()) }
 	root, err := rootfs.Build(v, cfg.FS)
 	if err != nil {
 		return 0, err

@@ -1,0 +1,70 @@
+package sentry
+
+import (
+	"vkernel/sentry/fsimpl/procfs"
+	"vkernel/sentry/vfs"
+)
+
+// ProcSource is the kernel as procfs reads it.
+func (k *Kernel) ProcSource() procfs.Source { return procSource{k} }
+
+type procSource struct{ k *Kernel }
+
+func (s procSource) Processes() []procfs.Process {
+	var out []procfs.Process
+	for _, t := range s.k.Tasks() {
+		if t.PID() > 0 {
+			out = append(out, procProcess{t})
+		}
+	}
+	return out
+}
+
+func (s procSource) Process(pid int) procfs.Process {
+	if t := s.k.TaskByGuestPID(pid); t != nil {
+		return procProcess{t}
+	}
+	return nil
+}
+
+func (s procSource) Caller(caller any) procfs.Process {
+	if t, ok := caller.(*Task); ok && t != nil {
+		if l := t.TG.Leader(); l != nil {
+			return procProcess{l}
+		}
+		return procProcess{t}
+	}
+	return nil
+}
+
+func (s procSource) Hostname() string { return s.k.Hostname() }
+
+// procProcess is a thread group as procfs sees it, through its leader.
+type procProcess struct{ t *Task }
+
+var (
+	_ procfs.Process = procProcess{}
+	_ procfs.Owner   = procProcess{}
+)
+
+func (p procProcess) PID() int                   { return p.t.PID() }
+func (p procProcess) PPID() int                  { return p.t.TG.ParentPID() }
+func (p procProcess) HostTID() int               { return p.t.TID }
+func (p procProcess) Argv() []string             { return p.t.TG.Argv() }
+func (p procProcess) Environ() []string          { return p.t.TG.Environ() }
+func (p procProcess) Cred() *vfs.Cred            { return p.t.Creds.VFS() }
+func (p procProcess) FDs() []int                 { return p.t.FDs.FDs() }
+func (p procProcess) Threads() []int             { return []int{p.t.PID()} }
+func (p procProcess) FD(n int) (*vfs.File, bool) { return p.t.FDs.Get(n) }
+
+func (p procProcess) Exe() (string, vfs.VirtualDentry) { return p.t.TG.Exe() }
+
+func (p procProcess) Root() vfs.VirtualDentry {
+	root, _, _ := p.t.FS.Get()
+	return root
+}
+
+func (p procProcess) Cwd() vfs.VirtualDentry {
+	_, cwd, _ := p.t.FS.Get()
+	return cwd
+}
