@@ -23,10 +23,11 @@ package vkernel
 //     rewind trick and the guest sees execveat's errno.
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
-	"encoding/binary"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -151,6 +152,11 @@ func (m *Machine) execMarker(tid int, id uint64) {
 
 // syscallExitStop handles the syscall-exit stops of the dance (steps 3, 5).
 func (m *Machine) syscallExitStop(t *tracer, tid int) {
+	if syscallStopOp(tid) == ptraceSyscallInfoEntry {
+		// The entry of a call restarted after a signal: wait for its exit.
+		t.resume(tid, 0)
+		return
+	}
 	s := m.execs.get(tid)
 	var regs unix.PtraceRegs
 	if s == nil || unix.PtraceGetRegs(tid, &regs) != nil {
@@ -159,6 +165,11 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 	}
 	ret := int64(regs.Rax)
 	debugf("exit stop %d stage %d ret %d", tid, s.stage, ret)
+	if want := expectedCall(s.stage); regs.Orig_rax != want {
+		// A call of the guest's signal handler, not the one we wait for.
+		t.resume(tid, 0)
+		return
+	}
 	if ret <= -512 && ret >= -516 {
 		// ERESTART*: a signal interrupted the call before the sentry
 		// took it; the kernel restarts it after the handler.
@@ -295,4 +306,33 @@ func debugf(format string, args ...any) {
 	if os.Getenv("VKERNEL_DEBUG") != "" {
 		fmt.Fprintf(os.Stderr, "vkernel: debug: "+format+"\n", args...)
 	}
+}
+
+// PTRACE_GET_SYSCALL_INFO and its answer's op for an entry stop.
+const (
+	ptraceGetSyscallInfo   = 0x420e
+	ptraceSyscallInfoEntry = 1
+)
+
+// syscallStopOp tells a syscall-entry stop from a syscall-exit stop.
+func syscallStopOp(tid int) byte {
+	var info [88]byte
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, ptraceGetSyscallInfo, uintptr(tid), uintptr(len(info)), uintptr(unsafe.Pointer(&info[0])), 0, 0)
+	if e != 0 {
+		return 0
+	}
+	return info[0]
+}
+
+// expectedCall is the call whose exit a stage waits for.
+func expectedCall(stage int) uint64 {
+	switch stage {
+	case stageMarker:
+		return sysExecMarker
+	case stageRunning:
+		return unix.SYS_EXECVEAT
+	case stageClosing:
+		return unix.SYS_CLOSE
+	}
+	return ^uint64(0)
 }
