@@ -51,6 +51,10 @@ func sysCloseRange(c *Call) Result {
 func (c *Call) hostFD(fd int) (h int, close bool, err error) {
 	if f, ok := c.Task.FDs.Get(fd); ok {
 		defer f.DecRef()
+		if f.Flags&unix.O_PATH != 0 {
+			h, err := pathStandIn()
+			return h, true, err
+		}
 		// Duplicate so that the descriptor outlives a racing close.
 		h, err := unix.FcntlInt(uintptr(f.HostFD()), unix.F_DUPFD_CLOEXEC, 0)
 		return h, true, err

@@ -2,6 +2,8 @@ package sentry
 
 import (
 	"encoding/binary"
+	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -113,11 +115,43 @@ func (c *Call) open(dirfd int32, pathArg int, flags int, mode uint32, resolve in
 // install places f in the guest at the lowest free descriptor and records
 // it. It takes over the caller's reference to f.
 func (c *Call) install(f *vfs.File, cloexec bool) Result {
-	fd, err := c.FDs.Install(f.HostFD(), -1, cloexec)
+	h := f.HostFD()
+	if f.Flags&unix.O_PATH != 0 {
+		// ADDFD cannot pass O_PATH files (fget refuses them); the guest
+		// gets a stand-in that can be neither read nor written, and every
+		// call that uses an O_PATH descriptor comes to the sentry anyway.
+		p, err := pathStandIn()
+		if err != nil {
+			f.DecRef()
+			return Errno(err)
+		}
+		defer unix.Close(p)
+		h = p
+	}
+	fd, err := c.FDs.Install(h, -1, cloexec)
 	if err != nil {
 		f.DecRef()
 		return Errno(err)
 	}
 	c.Task.FDs.Install(fd, f, cloexec)
 	return Value(int64(fd))
+}
+
+var (
+	standInOnce sync.Once
+	standInFD   int
+	standInErr  error
+)
+
+// pathStandIn returns a new open file description that cannot be read or
+// written (access mode 3, as Linux's open(2) documents), for the guest's
+// O_PATH descriptors.
+func pathStandIn() (int, error) {
+	standInOnce.Do(func() {
+		standInFD, standInErr = unix.MemfdCreate("vkernel-o_path", unix.MFD_CLOEXEC)
+	})
+	if standInErr != nil {
+		return -1, standInErr
+	}
+	return unix.Open("/proc/self/fd/"+strconv.Itoa(standInFD), unix.O_ACCMODE|unix.O_CLOEXEC, 0)
 }

@@ -66,7 +66,7 @@ func (k *Kernel) traceCall(c *Call, paths []int, r Result) {
 				continue
 			}
 		}
-		if a := int64(c.Args[i]); a == unix.AT_FDCWD {
+		if a := int32(c.Args[i]); a == unix.AT_FDCWD && c.Args[i]>>32 == 0 {
 			b.WriteString("AT_FDCWD")
 		} else {
 			fmt.Fprintf(&b, "%#x", c.Args[i])
