@@ -29,8 +29,9 @@ func RunInit(args []string) int {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwardedSignals...)
 
+	ctl := os.NewFile(controlFD, "control")
 	attr := &os.ProcAttr{
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, os.NewFile(controlFD, "control")},
+		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, ctl},
 		Env:   os.Environ(),
 		Sys:   &syscall.SysProcAttr{},
 	}
@@ -46,7 +47,7 @@ func RunInit(args []string) int {
 		fmt.Fprintf(os.Stderr, "vkernel: init: starting the program: %v\n", err)
 		return 125
 	}
-	unix.Close(controlFD)
+	ctl.Close()
 	main := p.Pid
 	go func() {
 		for s := range sigs {

@@ -84,8 +84,11 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	if err := unix.SetsockoptInt(ctl, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
 		return 0, fmt.Errorf("control socket: %w", err)
 	}
-	initProc, err := m.startInit(os.NewFile(uintptr(child), "control"))
-	unix.Close(child)
+	// The os.File owns the child's end: closing it by number as well
+	// would let its finalizer close a reused descriptor later.
+	childFile := os.NewFile(uintptr(child), "control")
+	initProc, err := m.startInit(childFile)
+	childFile.Close()
 	if err != nil {
 		return 0, err
 	}

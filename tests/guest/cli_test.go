@@ -96,7 +96,7 @@ func TestFlags(t *testing.T) {
 			"cat /mnt/from-host && echo guest data > /mnt/from-guest", "host data\n", 0},
 		{"mount-ro", []string{"--mount", share + ":/mnt:ro"},
 			"cat /mnt/from-host; echo x > /mnt/ro-write 2>/dev/null; echo status $?", "host data\nstatus 1\n", 0},
-		{"tmpfs", []string{"--tmpfs", guest}, "ls -A .; echo in-tmpfs > f; cat f", "in-tmpfs\n", 0},
+		{"tmpfs", []string{"--tmpfs", guest, "--workdir", guest}, "ls -A .; echo in-tmpfs > f; cat f", "in-tmpfs\n", 0},
 		{"exit-status", nil, "exit 42", "", 42},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
