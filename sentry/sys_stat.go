@@ -25,6 +25,25 @@ func init() {
 // atStatxSyncType is AT_STATX_SYNC_TYPE.
 const atStatxSyncType = 0x6000
 
+// targetStater is implemented by magic links whose target has no guest
+// path (procfs's fd links to pipes and sockets): stat through them reports
+// the host object.
+type targetStater interface {
+	TargetStat() (unix.Stat_t, error)
+}
+
+// statFollowed writes the struct stat of what a following walk ended on.
+func (c *Call) statFollowed(vd vfs.VirtualDentry, addr uint64) Result {
+	if ts, ok := vd.Dentry.Vnode().(targetStater); ok && vd.Dentry.IsSymlink() {
+		st, err := ts.TargetStat()
+		if err != nil {
+			return Errno(err)
+		}
+		return Errno(c.Mem.CopyOut(addr, hostStatBytes(&st)))
+	}
+	return c.statVD(vd, addr)
+}
+
 // statVD writes vd's struct stat to addr.
 func (c *Call) statVD(vd vfs.VirtualDentry, addr uint64) Result {
 	a, dev, err := c.Task.Kernel().VFS.Stat(vd)
@@ -60,7 +79,7 @@ func sysStat(c *Call) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	return c.statVD(vd, c.Args[1])
+	return c.statFollowed(vd, c.Args[1])
 }
 
 func sysLstat(c *Call) Result {
@@ -100,6 +119,9 @@ func sysNewfstatat(c *Call) Result {
 	vd, err := c.walk(c.fd(0), 1, flags)
 	if err != nil {
 		return Errno(err)
+	}
+	if flags&vfs.FollowFinal != 0 {
+		return c.statFollowed(vd, c.Args[2])
 	}
 	return c.statVD(vd, c.Args[2])
 }

@@ -312,3 +312,13 @@ func fdinfoEntry(fd int) entry {
 		return []byte(strings.Join(lines, "")), nil
 	})}
 }
+
+// TargetStat returns the attributes of the host object an fd link with no
+// guest path leads to (a pipe, a socket), which stat(2) through the link
+// reports; the sentry asks for it when a walk that follows links ends on
+// such a link.
+func (l *fdLink) TargetStat() (unix.Stat_t, error) {
+	var st unix.Stat_t
+	err := unix.Stat(l.hostPath(), &st)
+	return st, err
+}
