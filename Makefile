@@ -20,18 +20,30 @@ RACE_PATTERNS  := ./sentry/... ./dirfs/...
 
 export VKERNEL_ROOTFS
 
-.PHONY: all build test unit guest-test rootfs bench clean
+.PHONY: all build deps test unit guest-test rootfs bench clean
 
 all: build
 
 build:
 	$(GO) build -o bin/vkernel ./cmd/vkernel
 
+# The Debian packages the guest tests build their rootfs from (and cgo for
+# -race), installed when missing, so that `make test` works on a fresh machine.
+DEB_PACKAGES := busybox-static debootstrap gcc libc6-dev
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing </dev/null; \
+	fi
+
 # Idempotent: reuses a complete cache, builds what is missing or stale.
-rootfs:
+rootfs: deps
 	./scripts/build-rootfs.sh $(VKERNEL_ROOTFS)
 
-test: unit guest-test
+test: deps unit guest-test
 
 unit:
 	$(GO) vet ./...
