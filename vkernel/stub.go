@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"strings"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
