@@ -45,11 +45,7 @@ func RunStub(args []string) int {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: the sentry did not answer (%v)\n", err)
 		return 126
 	}
-	insns, err := BuildFilter()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "vkernel: stub: %v\n", err)
-		return 126
-	}
+	insns := precompiledFilter
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: no_new_privs: %v\n", err)
 		return 126
@@ -80,7 +76,7 @@ func RunStub(args []string) int {
 			return 127
 		}
 	}
-	err = syscall.Exec(path, args, os.Environ())
+	err := syscall.Exec(path, args, os.Environ())
 	// The sentry resolved the program through the guest's VFS and refused.
 	code := 126
 	if err == syscall.ENOENT {
