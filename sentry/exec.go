@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -27,6 +28,9 @@ type ExecPlan struct {
 	// GuestArgv is the program's argv as the guest sees it (#! expanded),
 	// for /proc/self/cmdline.
 	GuestArgv []string
+	// ExecFn is the file name as the guest passed it, which AT_EXECFN
+	// shows ("/dev/fd/N/name" for execveat relative to a descriptor).
+	ExecFn string
 }
 
 // Release drops the plan's file.
@@ -102,7 +106,23 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 		// Linux gives the program an argv of "" then.
 		argv = []string{""}
 	}
-	return k.planExec(ctx, vd, path, argv, envp, 0)
+	execfn := path
+	if dirfd != unix.AT_FDCWD && !strings.HasPrefix(path, "/") {
+		execfn = "/dev/fd/" + strconv.Itoa(int(dirfd))
+		if path != "" {
+			execfn += "/" + path
+		}
+	}
+	name := path
+	if execfn != path {
+		// Relative to a descriptor: the interpreter gets the absolute path.
+		name = ""
+	}
+	p, err := k.planExec(ctx, vd, name, argv, envp, 0)
+	if p != nil {
+		p.ExecFn = execfn
+	}
+	return p, err
 }
 
 // planExec plans the exec of vd, named path, with argv; depth counts #!
@@ -134,7 +154,11 @@ func (k *Kernel) planExec(ctx *vfs.Context, vd vfs.VirtualDentry, path string, a
 		if arg != "" {
 			nargv = append(nargv, arg)
 		}
-		nargv = append(append(nargv, path), argv[1:]...)
+		script := path
+		if script == "" {
+			script = exe
+		}
+		nargv = append(append(nargv, script), argv[1:]...)
 		return k.planExec(ctx, ivd, interp, nargv, envp, depth+1)
 	case bytes.HasPrefix(hdr, []byte(elf.ELFMAG)):
 		interp, err := elfInterp(f.HostFD(), hdr)
@@ -163,7 +187,15 @@ func (k *Kernel) planExec(ctx *vfs.Context, vd vfs.VirtualDentry, path string, a
 		}
 		f.DecRef()
 		plan.File = ifile
-		plan.Argv = append([]string{interp, "--argv0", argv[0], exe}, argv[1:]...)
+		// The loader opens the program by this name, relative to the cwd as
+		// execve's was; without a slash it would search library paths.
+		prog := path
+		if prog == "" {
+			prog = exe
+		} else if !strings.Contains(prog, "/") {
+			prog = "./" + prog
+		}
+		plan.Argv = append([]string{interp, "--argv0", argv[0], prog}, argv[1:]...)
 		return plan, nil
 	}
 	f.DecRef()

@@ -196,7 +196,7 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 		regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8 = uint64(s.fd), empty, argv, envp, unix.AT_EMPTY_PATH
 		rewind(tid, &regs, unix.SYS_EXECVEAT, regs.Rdi)
 		s.stage = stageFinal
-		t.resume(tid, 0)
+		t.quiesce(tid)
 	case stageRunning:
 		s.errno = unix.Errno(-ret)
 		if ret >= 0 {
@@ -210,6 +210,7 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 		unix.PtraceSetRegs(tid, &regs)
 		m.kernel.TraceExec(m.kernel.Task(tid), unix.SYS_EXECVE, [6]uint64{}, s.plan, s.errno)
 		m.execs.forget(tid)
+		t.release(tid)
 		t.resume(tid, 0)
 	default:
 		t.resume(tid, 0)
@@ -222,13 +223,24 @@ func (m *Machine) execEvent(t *tracer, tid int) {
 		m.kernel.Retid(int(former), tid)
 		m.execs.rename(int(former), tid)
 		delete(t.started, int(former))
+		if q := t.quiesced[int(former)]; q != nil {
+			// The leader the exec'ing thread replaced was one of its held
+			// siblings.
+			delete(t.quiesced, int(former))
+			delete(q.held, tid)
+			delete(q.waiting, tid)
+			delete(t.heldBy, tid)
+			t.quiesced[tid] = q
+		}
 	}
 	if s := m.execs.get(tid); s != nil {
 		if task := m.kernel.Task(tid); task != nil {
 			m.kernel.ExecDone(task, s.plan)
 		}
+		fixExecfn(tid, s.plan.ExecFn)
 		m.execs.forget(tid)
 	}
+	t.release(tid)
 	t.resume(tid, 0)
 }
 

@@ -37,10 +37,15 @@ type tracer struct {
 	mainStatus unix.WaitStatus
 	mainDone   bool
 	initPID    int
+	// quiesced holds, by exec'ing thread, the siblings stopped for its
+	// exec; heldBy maps each such sibling to that thread (quiesce.go).
+	quiesced map[int]*quiescence
+	heldBy   map[int]int
 }
 
 func newTracer(m *Machine) *tracer {
-	return &tracer{m: m, k: m.kernel, started: map[int]bool{}, orphans: map[int]bool{}}
+	return &tracer{m: m, k: m.kernel, started: map[int]bool{}, orphans: map[int]bool{},
+		quiesced: map[int]*quiescence{}, heldBy: map[int]int{}}
 }
 
 // loop waits for guest events until the guest's init has exited, which
@@ -74,6 +79,9 @@ func (t *tracer) loop() {
 func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	debugf("exited %d: %#x", tid, uint32(ws))
 	t.m.execs.forget(tid)
+	t.siblingGone(tid)
+	delete(t.heldBy, tid)
+	t.release(tid)
 	delete(t.started, tid)
 	t.k.Exit(tid)
 	if tid == t.mainPID && !t.mainDone {
@@ -94,6 +102,9 @@ func (t *tracer) resume(tid, sig int) {
 }
 
 func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
+	if t.siblingStopped(tid, ws) {
+		return
+	}
 	sig := ws.StopSignal()
 	if sig == unix.SIGTRAP|0x80 {
 		t.m.syscallExitStop(t, tid)
