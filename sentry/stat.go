@@ -57,3 +57,17 @@ func hostStatxBytes(st *unix.Statx_t) []byte {
 func statfsBytes(st *unix.Statfs_t) []byte {
 	return append([]byte(nil), unsafe.Slice((*byte)(unsafe.Pointer(st)), unsafe.Sizeof(*st))...)
 }
+
+// statxFromStat converts a host struct stat to struct statx.
+func statxFromStat(st *unix.Stat_t) unix.Statx_t {
+	ts := func(t unix.Timespec) unix.StatxTimestamp {
+		return unix.StatxTimestamp{Sec: t.Sec, Nsec: uint32(t.Nsec)}
+	}
+	return unix.Statx_t{
+		Mask: statxBasic, Blksize: uint32(st.Blksize), Nlink: uint32(st.Nlink), Uid: st.Uid, Gid: st.Gid,
+		Mode: uint16(st.Mode), Ino: st.Ino, Size: uint64(st.Size), Blocks: uint64(st.Blocks),
+		Atime: ts(st.Atim), Mtime: ts(st.Mtim), Ctime: ts(st.Ctim),
+		Rdev_major: unix.Major(st.Rdev), Rdev_minor: unix.Minor(st.Rdev),
+		Dev_major: unix.Major(st.Dev), Dev_minor: unix.Minor(st.Dev),
+	}
+}

@@ -165,6 +165,15 @@ func sysStatx(c *Call) Result {
 			return Errno(err)
 		}
 	}
+	if ts, ok := vd.Dentry.Vnode().(targetStater); ok && vd.Dentry.IsSymlink() && flags&vfs.FollowFinal != 0 {
+		// A magic link to a pipe or socket: the host object's figures.
+		st, err := ts.TargetStat()
+		if err != nil {
+			return Errno(err)
+		}
+		sx := statxFromStat(&st)
+		return Errno(c.Mem.CopyOut(c.Args[4], hostStatxBytes(&sx)))
+	}
 	a, dev, err := c.Task.Kernel().VFS.Stat(vd)
 	if err != nil {
 		return Errno(err)

@@ -116,6 +116,9 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	}()
 	r := <-done
 	restoreTerminal()
+	if u := m.kernel.Unimplemented(); len(u) > 0 && m.cfg.Strace != nil {
+		fmt.Fprintf(m.cfg.Strace, "vkernel: calls answered ENOSYS (not implemented): %s\n", strings.Join(u, " "))
+	}
 	return r.code, r.err
 }
 
