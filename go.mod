@@ -3,6 +3,7 @@ module vkernel
 go 1.26.8
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/urfave/cli/v2 v2.27.7
 	golang.org/x/sys v0.43.0
 	gvisor.dev/gvisor v0.0.0-20260905035102-160fafc42237
