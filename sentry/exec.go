@@ -211,7 +211,7 @@ func (k *Kernel) openExecutable(ctx *vfs.Context, vd vfs.VirtualDentry) (*vfs.Fi
 	if a.Type() != unix.S_IFREG {
 		return nil, unix.EACCES
 	}
-	if vd.Mount.Flags&unix.MS_NOEXEC != 0 {
+	if vd.Mount.Flags()&unix.MS_NOEXEC != 0 {
 		return nil, unix.EACCES
 	}
 	if err := k.VFS.Access(ctx, vd, unix.X_OK); err != nil {

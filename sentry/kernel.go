@@ -88,6 +88,8 @@ type Config struct {
 	Hostname string
 	// Strace, when set, receives a line per intercepted call.
 	Strace io.Writer
+	// Filesystems are the types mount(2) knows, by name.
+	Filesystems map[string]NewFilesystem
 }
 
 // Kernel is the sentry's global state: the task table and the VFS.
@@ -98,6 +100,8 @@ type Kernel struct {
 	straceMu sync.Mutex
 
 	hostname string
+	// fsTypes are the filesystem types mount(2) can make. Immutable.
+	fsTypes map[string]NewFilesystem
 
 	mu sync.Mutex
 	// tasks maps host thread ids to tasks. Protected by mu.
@@ -111,7 +115,7 @@ type Kernel struct {
 
 // NewKernel makes a kernel from cfg.
 func NewKernel(cfg Config) *Kernel {
-	k := &Kernel{VFS: cfg.VFS, strace: cfg.Strace, hostname: cfg.Hostname, tasks: map[int]*Task{}}
+	k := &Kernel{VFS: cfg.VFS, strace: cfg.Strace, hostname: cfg.Hostname, fsTypes: cfg.Filesystems, tasks: map[int]*Task{}}
 	k.taskAdded = sync.NewCond(&k.mu)
 	return k
 }

@@ -235,7 +235,7 @@ func (c *Call) statfsVD(vd vfs.VirtualDentry, addr uint64) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	st.Flags |= mountStatfsFlags(vd.Mount.Flags)
+	st.Flags |= mountStatfsFlags(vd.Mount.Flags())
 	return Errno(c.Mem.CopyOut(addr, statfsBytes(&st)))
 }
 

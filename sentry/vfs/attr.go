@@ -28,7 +28,7 @@ func (v *VFS) Access(ctx *Context, vd VirtualDentry, mode uint32) error {
 	if err != nil || mode == unix.F_OK {
 		return err
 	}
-	if mode&unix.X_OK != 0 && attr.Type() == unix.S_IFREG && vd.Mount.Flags&unix.MS_NOEXEC != 0 {
+	if mode&unix.X_OK != 0 && attr.Type() == unix.S_IFREG && vd.Mount.Flags()&unix.MS_NOEXEC != 0 {
 		return unix.EACCES
 	}
 	if err := permission(ctx.cred(), &attr, mode); err != nil {
@@ -150,7 +150,7 @@ func (v *VFS) Statfs(vd VirtualDentry) (unix.Statfs_t, error) {
 		{unix.MS_NODIRATIME, unix.ST_NODIRATIME},
 		{unix.MS_RELATIME, unix.ST_RELATIME},
 	} {
-		if vd.Mount.Flags&f.ms != 0 {
+		if vd.Mount.Flags()&f.ms != 0 {
 			flags |= int64(f.st)
 		}
 	}

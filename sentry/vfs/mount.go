@@ -21,9 +21,9 @@ type Mount struct {
 	Root *Dentry
 	// FS is the mounted filesystem. Immutable.
 	FS Filesystem
-	// Flags are the MS_* per-mount flags (MS_RDONLY, MS_NOSUID, ...).
-	// Immutable.
-	Flags uint64
+	// flags are the MS_* per-mount flags (MS_RDONLY, MS_NOSUID, ...);
+	// remount changes them.
+	flags atomic.Uint64
 	// Dev is the st_dev of everything seen through this mount, distinct
 	// per mount (as BSD nullfs does). Immutable.
 	Dev uint64
@@ -53,7 +53,13 @@ func (m *Mount) DecRef() {
 }
 
 // ReadOnly reports whether m is mounted MS_RDONLY.
-func (m *Mount) ReadOnly() bool { return m.Flags&unix.MS_RDONLY != 0 }
+func (m *Mount) ReadOnly() bool { return m.Flags()&unix.MS_RDONLY != 0 }
+
+// Flags returns the MS_* per-mount flags.
+func (m *Mount) Flags() uint64 { return m.flags.Load() }
+
+// SetFlags replaces the per-mount flags (remount).
+func (m *Mount) SetFlags(f uint64) { m.flags.Store(f) }
 
 // Root returns the top of m: {m, m.Root}.
 func (v *VFS) Root(m *Mount) VirtualDentry { return VirtualDentry{Mount: m, Dentry: m.Root} }
@@ -138,7 +144,7 @@ func (v *VFS) bindTreeLocked(dst, src *Mount, srcRoot *Dentry) {
 			continue
 		}
 		v.roots[c.FS].mounts++
-		nm := v.attachLocked(dst, c.Point, c.Root, c.FS, c.Flags)
+		nm := v.attachLocked(dst, c.Point, c.Root, c.FS, c.Flags())
 		v.bindTreeLocked(nm, c, c.Root)
 	}
 }
@@ -203,7 +209,8 @@ func (v *VFS) putFSRootLocked(fs Filesystem) {
 // Preconditions: v.mountMu is held for writing; the caller counted the
 // mount in v.roots.
 func (v *VFS) attachLocked(parent *Mount, point, root *Dentry, fs Filesystem, flags uint64) *Mount {
-	m := &Mount{ID: v.nextID, Parent: parent, Point: point, Root: root, FS: fs, Flags: flags}
+	m := &Mount{ID: v.nextID, Parent: parent, Point: point, Root: root, FS: fs}
+	m.flags.Store(flags)
 	v.nextID++
 	// Minors are never reused: a detached mount keeps its Dev while held.
 	m.Dev = unix.Mkdev(0, v.nextDev)

@@ -212,7 +212,7 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 			return nil, unix.EISDIR
 		}
 	case unix.S_IFBLK, unix.S_IFCHR:
-		if vd.Mount.Flags&unix.MS_NODEV != 0 {
+		if vd.Mount.Flags()&unix.MS_NODEV != 0 {
 			return nil, unix.EACCES
 		}
 	}

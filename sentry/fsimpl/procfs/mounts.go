@@ -67,7 +67,7 @@ func mountinfo(v *vfs.VFS, root vfs.VirtualDentry) []byte {
 		for _, f := range []string{
 			mangle(fsPath(v, m)),
 			mangle(vm.point),
-			mountOpts(m.Flags),
+			mountOpts(m.Flags()),
 			"-",
 			mangle(m.FS.Type()),
 			mangle(m.FS.Source()),
@@ -89,7 +89,7 @@ func mounts(v *vfs.VFS, root vfs.VirtualDentry) []byte {
 	var b strings.Builder
 	for _, vm := range visibleMounts(v, root) {
 		m := vm.m
-		opts := mountOpts(m.Flags)
+		opts := mountOpts(m.Flags())
 		if o := m.FS.Options(); o != "" {
 			opts += "," + o
 		}
