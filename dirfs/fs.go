@@ -15,6 +15,9 @@ import (
 type Options struct {
 	// ReadOnly refuses every change with EROFS.
 	ReadOnly bool
+	// Source is the host path shown in /proc/mounts ("dirfs@" + Source);
+	// the directory given to New when empty.
+	Source string
 }
 
 // FS is one dirfs instance: a host directory exported as a filesystem. It
@@ -88,7 +91,12 @@ func (fs *FS) Root() vfs.Vnode { return fs.root }
 func (fs *FS) Type() string { return "dirfs" }
 
 // Source implements vfs.Filesystem.Source.
-func (fs *FS) Source() string { return "dirfs@" + fs.hostDir }
+func (fs *FS) Source() string {
+	if fs.opts.Source != "" {
+		return "dirfs@" + fs.opts.Source
+	}
+	return "dirfs@" + fs.hostDir
+}
 
 // Options implements vfs.Filesystem.Options.
 func (fs *FS) Options() string { return "" }

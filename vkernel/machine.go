@@ -35,6 +35,8 @@ type Config struct {
 	Strace io.Writer
 	// Cred is the identity the guest starts with.
 	Cred *sentry.Creds
+	// Shares are the host directories the guest may mount with dirfs.
+	Shares []string
 }
 
 // Machine is one running guest: its kernel, the notification servers, the
@@ -52,9 +54,19 @@ type Machine struct {
 // Run boots a guest from cfg, runs it to completion, and returns the
 // program's exit code (128+N for a death by signal N).
 func Run(cfg Config) (int, error) {
+	shares, err := rootfs.NewShares(cfg.Shares)
+	if err != nil {
+		return 0, err
+	}
 	v := vfs.New()
-	k := sentry.NewKernel(sentry.Config{VFS: v, Hostname: cfg.Hostname, Strace: cfg.Strace})
-	cfg.FS.Proc = func(v *vfs.VFS) vfs.Filesystem { return procfs.New(v, k.ProcSource()) }
+	var k *sentry.Kernel
+	proc := func() vfs.Filesystem { return procfs.New(v, k.ProcSource()) }
+	types := map[string]sentry.NewFilesystem{}
+	for name, f := range rootfs.Types(shares, proc) {
+		types[name] = f
+	}
+	k = sentry.NewKernel(sentry.Config{VFS: v, Hostname: cfg.Hostname, Strace: cfg.Strace, Filesystems: types})
+	cfg.FS.Proc = func(*vfs.VFS) vfs.Filesystem { return proc() }
 	root, err := rootfs.Build(v, cfg.FS)
 	if err != nil {
 		return 0, err

@@ -57,6 +57,7 @@ func runCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `K=V` in the guest's environment (repeatable)"},
 			&cli.BoolFlag{Name: "clear-env", Usage: "start from an empty environment instead of vkernel's own"},
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
+			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable; none by default; / gives DragonFly's semantics)"},
 			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result, to `FILE` (--strace alone: stderr)"},
 		},
 		Action: runAction,
@@ -105,6 +106,10 @@ func runAction(c *cli.Context) error {
 			return err
 		}
 		cfg.FS.Mounts = append(cfg.FS.Mounts, m)
+	}
+	cfg.Shares = c.StringSlice("share")
+	if _, err := rootfs.NewShares(cfg.Shares); err != nil {
+		return err
 	}
 	for _, t := range c.StringSlice("tmpfs") {
 		if !strings.HasPrefix(t, "/") {

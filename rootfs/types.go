@@ -1,0 +1,205 @@
+package rootfs
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/dirfs"
+	"vkernel/sentry/fsimpl/devfs"
+	"vkernel/sentry/fsimpl/tmpfs"
+	"vkernel/sentry/vfs"
+)
+
+// NewFilesystem makes a filesystem for mount(2) from its source and data.
+type NewFilesystem = func(source, data string) (vfs.Filesystem, error)
+
+// Types returns the filesystem types a guest may mount: dirfs (of the
+// operator's shared host directories only), tmpfs, proc and devfs
+// (devtmpfs is accepted as an alias). nullfs and bind mounts are the
+// sentry's own.
+func Types(shares *Shares, proc func() vfs.Filesystem) map[string]NewFilesystem {
+	return map[string]NewFilesystem{
+		"dirfs": func(source, data string) (vfs.Filesystem, error) {
+			fd, err := shares.Open(source)
+			if err != nil {
+				return nil, err
+			}
+			defer unix.Close(fd)
+			fs, err := dirfs.New("/proc/self/fd/"+strconv.Itoa(fd), dirfs.Options{Source: filepath.Clean(source)})
+			if err != nil {
+				return nil, unix.EIO
+			}
+			return fs, nil
+		},
+		"tmpfs": func(source, data string) (vfs.Filesystem, error) {
+			opts, err := ParseTmpfsOptions(data)
+			if err != nil {
+				return nil, err
+			}
+			return tmpfs.New(opts), nil
+		},
+		"proc": func(string, string) (vfs.Filesystem, error) { return proc(), nil },
+		"devfs": func(string, string) (vfs.Filesystem, error) {
+			return devfs.New(), nil
+		},
+		"devtmpfs": func(string, string) (vfs.Filesystem, error) {
+			return devfs.New(), nil
+		},
+	}
+}
+
+// Shares are the host directories the operator lets the guest mount with
+// dirfs (`--share DIR`).
+type Shares struct {
+	// dirs are absolute, cleaned, with host symlinks resolved.
+	dirs []string
+}
+
+// NewShares checks the shared directories.
+func NewShares(dirs []string) (*Shares, error) {
+	s := &Shares{}
+	for _, d := range dirs {
+		if !filepath.IsAbs(d) {
+			return nil, &os.PathError{Op: "--share", Path: d, Err: errNotAbsolute}
+		}
+		r, err := filepath.EvalSymlinks(d)
+		if err != nil {
+			return nil, &os.PathError{Op: "--share", Path: d, Err: unwrap(err)}
+		}
+		st, err := os.Stat(r)
+		if err != nil {
+			return nil, &os.PathError{Op: "--share", Path: d, Err: unwrap(err)}
+		}
+		if !st.IsDir() {
+			return nil, &os.PathError{Op: "--share", Path: d, Err: unix.ENOTDIR}
+		}
+		s.dirs = append(s.dirs, filepath.Clean(r))
+	}
+	return s, nil
+}
+
+type notAbsolute struct{}
+
+func (notAbsolute) Error() string { return "not an absolute path" }
+
+var errNotAbsolute = notAbsolute{}
+
+// Open opens the host directory source (O_PATH) if it lies in a shared
+// directory, resolving it beneath the share so that no symlink, "..", or
+// rename on the host leads outside: EPERM for anything else.
+func (s *Shares) Open(source string) (int, error) {
+	if !filepath.IsAbs(source) {
+		return -1, unix.EINVAL
+	}
+	try := func(p string) (int, error) {
+		p = filepath.Clean(p)
+		for _, d := range s.dirs {
+			rel, ok := strings.CutPrefix(p, d)
+			if !ok || (rel != "" && rel[0] != '/' && d != "/") {
+				continue
+			}
+			rel = strings.TrimPrefix(rel, "/")
+			if rel == "" {
+				rel = "."
+			}
+			dfd, err := unix.Open(d, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return -1, err
+			}
+			fd, err := unix.Openat2(dfd, rel, &unix.OpenHow{
+				Flags:   unix.O_PATH | unix.O_DIRECTORY | unix.O_CLOEXEC,
+				Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS,
+			})
+			unix.Close(dfd)
+			if err == unix.EXDEV || err == unix.ELOOP {
+				return -1, unix.EPERM
+			}
+			return fd, err
+		}
+		return -1, unix.EPERM
+	}
+	fd, err := try(source)
+	if err != unix.EPERM {
+		return fd, err
+	}
+	// A path that reaches a share through a host symlink outside it.
+	if r, rerr := filepath.EvalSymlinks(source); rerr == nil && r != filepath.Clean(source) {
+		return try(r)
+	}
+	return -1, err
+}
+
+// ParseTmpfsOptions reads tmpfs's mount data: size=N[k|m|g|%], mode=,
+// uid=, gid= (nr_inodes, nr_blocks and huge are accepted and ignored).
+func ParseTmpfsOptions(data string) (tmpfs.Options, error) {
+	var o tmpfs.Options
+	if data == "" {
+		return o, nil
+	}
+	for _, kv := range strings.Split(data, ",") {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "":
+		case "size":
+			n, err := parseSize(v)
+			if err != nil {
+				return o, unix.EINVAL
+			}
+			o.SizeLimit = n
+		case "mode":
+			m, err := strconv.ParseUint(v, 8, 32)
+			if err != nil || m > 07777 {
+				return o, unix.EINVAL
+			}
+			o.Mode = uint32(m)
+		case "uid", "gid":
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil {
+				return o, unix.EINVAL
+			}
+			if k == "uid" {
+				o.UID = uint32(n)
+			} else {
+				o.GID = uint32(n)
+			}
+		case "nr_inodes", "nr_blocks", "huge", "inode64", "noswap":
+		default:
+			return o, unix.EINVAL
+		}
+	}
+	return o, nil
+}
+
+// parseSize reads a tmpfs size: bytes with an optional k, m, g suffix, or
+// a percentage of memory.
+func parseSize(v string) (int64, error) {
+	if p, ok := strings.CutSuffix(v, "%"); ok {
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || n < 0 {
+			return 0, unix.EINVAL
+		}
+		var si unix.Sysinfo_t
+		if err := unix.Sysinfo(&si); err != nil {
+			return 0, err
+		}
+		return int64(si.Totalram) * int64(si.Unit) * n / 100, nil
+	}
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(v, "k"), strings.HasSuffix(v, "K"):
+		mult, v = 1<<10, v[:len(v)-1]
+	case strings.HasSuffix(v, "m"), strings.HasSuffix(v, "M"):
+		mult, v = 1<<20, v[:len(v)-1]
+	case strings.HasSuffix(v, "g"), strings.HasSuffix(v, "G"):
+		mult, v = 1<<30, v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, unix.EINVAL
+	}
+	return n * mult, nil
+}
