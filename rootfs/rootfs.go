@@ -36,6 +36,9 @@ type Config struct {
 	Tmpfs []string
 	// Proc makes the guest's procfs; nil for none.
 	Proc func(v *vfs.VFS) vfs.Filesystem
+	// Bare leaves /proc and /dev/shm unmounted, for a booted userland
+	// that mounts them itself (/dev is there, as Linux's devtmpfs).
+	Bare bool
 }
 
 // ParseMount parses HOST:GUEST[:ro|:rw].
@@ -105,10 +108,10 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 	b := &builder{v: v, root: root, ctx: &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred(), Umask: 022}}
 
 	// The kernel's own filesystems, where the tree has a place for them.
-	if cfg.Proc != nil {
+	if cfg.Proc != nil && !cfg.Bare {
 		b.mountIfPresent("/proc", cfg.Proc(v), unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
 	}
-	if b.mountIfPresent("/dev", devfs.New(), unix.MS_NOSUID) {
+	if b.mountIfPresent("/dev", devfs.New(), unix.MS_NOSUID) && !cfg.Bare {
 		b.mountIfPresent("/dev/shm", tmpfs.New(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID|unix.MS_NODEV)
 	}
 	if cfg.Root == "" {

@@ -90,6 +90,9 @@ type Config struct {
 	Strace io.Writer
 	// Filesystems are the types mount(2) knows, by name.
 	Filesystems map[string]NewFilesystem
+	// Reboot, when set, carries out reboot(2)'s power-off, halt and
+	// restart commands (vkernel boot); without it reboot(2) is EPERM.
+	Reboot func(cmd RebootCommand)
 }
 
 // Kernel is the sentry's global state: the task table and the VFS.
@@ -102,6 +105,8 @@ type Kernel struct {
 	hostname string
 	// fsTypes are the filesystem types mount(2) can make. Immutable.
 	fsTypes map[string]NewFilesystem
+	// reboot carries out reboot(2); nil outside vkernel boot. Immutable.
+	reboot func(RebootCommand)
 
 	mu sync.Mutex
 	// tasks maps host thread ids to tasks. Protected by mu.
@@ -115,7 +120,7 @@ type Kernel struct {
 
 // NewKernel makes a kernel from cfg.
 func NewKernel(cfg Config) *Kernel {
-	k := &Kernel{VFS: cfg.VFS, strace: cfg.Strace, hostname: cfg.Hostname, fsTypes: cfg.Filesystems, tasks: map[int]*Task{}}
+	k := &Kernel{VFS: cfg.VFS, strace: cfg.Strace, hostname: cfg.Hostname, fsTypes: cfg.Filesystems, reboot: cfg.Reboot, tasks: map[int]*Task{}}
 	k.taskAdded = sync.NewCond(&k.mu)
 	return k
 }

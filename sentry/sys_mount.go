@@ -199,7 +199,7 @@ func sysUmount2(c *Call) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	if vd.Dentry != vd.Mount.Root || vd.Mount.Parent == nil {
+	if vd.Dentry != vd.Mount.Root {
 		return Errno(unix.EINVAL)
 	}
 	return Errno(c.Task.Kernel().VFS.Unmount(vd.Mount, flags&unix.MNT_DETACH != 0))

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -37,7 +38,22 @@ type Config struct {
 	Cred *sentry.Creds
 	// Shares are the host directories the guest may mount with dirfs.
 	Shares []string
+	// Boot makes Argv the guest's init, pid 1 of the guest (vkernel boot)
+	// rather than the child of an init of vkernel's own (vkernel run);
+	// reboot(2) is then the machine's.
+	Boot bool
+	// NoReboot makes a guest reboot end vkernel with ExitRebooted instead
+	// of booting again.
+	NoReboot bool
 }
+
+// ExitRebooted is vkernel boot's exit status when the guest rebooted and
+// --no-reboot was given.
+const ExitRebooted = 3
+
+// initCandidates are tried in order when vkernel boot is given no --init,
+// as Linux's kernel_init does.
+var initCandidates = []string{"/sbin/init", "/etc/init", "/bin/init", "/bin/sh"}
 
 // Machine is one running guest: its kernel, the notification servers, the
 // tracer, and the host processes behind them.
@@ -49,14 +65,31 @@ type Machine struct {
 	execs  execTable
 	// initPID is the host pid of the guest's init.
 	initPID int
+
+	mu sync.Mutex
+	// rebootCmd is what the guest's reboot(2) asked for. Protected by mu.
+	rebootCmd *sentry.RebootCommand
 }
 
 // Run boots a guest from cfg, runs it to completion, and returns the
 // program's exit code (128+N for a death by signal N).
 func Run(cfg Config) (int, error) {
+	for {
+		code, reboot, err := boot(cfg)
+		if err != nil || !reboot {
+			return code, err
+		}
+		if cfg.NoReboot {
+			return ExitRebooted, nil
+		}
+	}
+}
+
+// boot runs the guest once; reboot reports that it asked to restart.
+func boot(cfg Config) (code int, reboot bool, err error) {
 	shares, err := rootfs.NewShares(cfg.Shares)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	v := vfs.New()
 	var k *sentry.Kernel
@@ -65,25 +98,64 @@ func Run(cfg Config) (int, error) {
 	for name, f := range rootfs.Types(shares, proc) {
 		types[name] = f
 	}
-	k = sentry.NewKernel(sentry.Config{VFS: v, Hostname: cfg.Hostname, Strace: cfg.Strace, Filesystems: types})
+	m := &Machine{cfg: cfg}
+	kcfg := sentry.Config{VFS: v, Hostname: cfg.Hostname, Strace: cfg.Strace, Filesystems: types}
+	if cfg.Boot {
+		kcfg.Reboot = m.reboot
+	}
+	k = sentry.NewKernel(kcfg)
+	m.kernel = k
 	cfg.FS.Proc = func(*vfs.VFS) vfs.Filesystem { return proc() }
 	root, err := rootfs.Build(v, cfg.FS)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	cwd := root
 	if cfg.Workdir != "" && cfg.Workdir != "/" {
 		ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
 		cwd, err = v.Walk(ctx, root, cfg.Workdir, vfs.FollowFinal|vfs.MustBeDir)
 		if err != nil {
-			return 0, fmt.Errorf("--workdir %s: %v in the guest", cfg.Workdir, err)
+			return 0, false, fmt.Errorf("--workdir %s: %v in the guest", cfg.Workdir, err)
 		}
 	}
 	if cfg.Cred == nil {
 		cfg.Cred = sentry.RootCreds()
 	}
-	m := &Machine{cfg: cfg, kernel: k}
-	return m.run(root, cwd)
+	if cfg.Boot && len(cfg.Argv) == 0 {
+		ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
+		for _, p := range initCandidates {
+			if _, err := v.Walk(ctx, root, p, vfs.FollowFinal); err == nil {
+				cfg.Argv = []string{p}
+				break
+			}
+		}
+		if len(cfg.Argv) == 0 {
+			return 0, false, fmt.Errorf("no init found in the guest (tried %s)", strings.Join(initCandidates, ", "))
+		}
+	}
+	m.cfg = cfg
+	code, err = m.run(root, cwd)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.rebootCmd == nil:
+		return code, false, err
+	case *m.rebootCmd == sentry.Restart:
+		return 0, true, nil
+	default:
+		return 0, false, nil
+	}
+}
+
+// reboot carries out the guest's reboot(2): the guest's pid 1 is killed,
+// which ends every guest process, and boot reports what was asked.
+func (m *Machine) reboot(cmd sentry.RebootCommand) {
+	m.mu.Lock()
+	if m.rebootCmd == nil {
+		m.rebootCmd = &cmd
+	}
+	m.mu.Unlock()
+	unix.Kill(m.initPID, unix.SIGKILL)
 }
 
 func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
@@ -143,6 +215,10 @@ func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
 		return nil, fmt.Errorf("finding the vkernel binary: %w", err)
 	}
 	argv := append([]string{"vkernel", initCommand, m.cfg.Hostname}, m.cfg.Argv...)
+	if m.cfg.Boot {
+		// The guest's own init is pid 1: the stub becomes it.
+		argv = append([]string{"vkernel", stubCommand, "--hostname", m.cfg.Hostname, "--"}, m.cfg.Argv...)
+	}
 	attr := &os.ProcAttr{
 		Dir:   "/",
 		Env:   m.cfg.Env,

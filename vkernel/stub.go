@@ -31,6 +31,14 @@ const (
 // thread, the filter is installed on it, and it calls execve.
 func RunStub(args []string) int {
 	runtime.LockOSThread()
+	if len(args) >= 3 && args[0] == "--hostname" && args[2] == "--" {
+		// vkernel boot: the stub is the guest's pid 1, in its own UTS
+		// namespace.
+		if h := args[1]; h != "" {
+			unix.Sethostname([]byte(h))
+		}
+		args = args[3:]
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "vkernel: stub: no program")
 		return 127

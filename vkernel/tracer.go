@@ -64,7 +64,9 @@ func (t *tracer) loop() {
 			return
 		}
 		if tid == t.initPID && (ws.Exited() || ws.Signaled()) {
-			debugf("init exited: %v", ws)
+			if tid == t.mainPID {
+				t.exited(tid, ws)
+			}
 			return
 		}
 		switch {

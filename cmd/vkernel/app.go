@@ -27,6 +27,7 @@ func newApp() *cli.App {
 		HideHelpCommand: true,
 		Commands: []*cli.Command{
 			runCommand(),
+			bootCommand(),
 			{
 				Name:  "version",
 				Usage: "print vkernel's version",
@@ -126,18 +127,11 @@ func runAction(c *cli.Context) error {
 		}
 		cfg.Env = append(cfg.Env, kv)
 	}
-	if s := c.String("strace"); s != "" {
-		if s == "-" {
-			cfg.Strace = os.Stderr
-		} else {
-			f, err := os.Create(s)
-			if err != nil {
-				return fmt.Errorf("--strace: %v", err)
-			}
-			defer f.Close()
-			cfg.Strace = f
-		}
+	closeStrace, err := straceTo(c.String("strace"), &cfg)
+	if err != nil {
+		return err
 	}
+	defer closeStrace()
 	code, err := vkernel.Run(cfg)
 	if err != nil {
 		return err
@@ -146,4 +140,102 @@ func runAction(c *cli.Context) error {
 		return exitError(code)
 	}
 	return nil
+}
+
+func bootCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "boot",
+		Usage:     "boot a guest userland: its init as the guest's pid 1",
+		ArgsUsage: " ",
+		Description: "Boots the userland in host directory --root (served by dirfs): its init (--init,\n" +
+			"else /sbin/init, /etc/init, /bin/init, /bin/sh, as Linux does) runs as the\n" +
+			"guest's pid 1 with the console on vkernel's stdio. The guest's poweroff or\n" +
+			"halt ends vkernel with status 0 once every guest process is gone; its reboot\n" +
+			"boots it again, or ends vkernel with status 3 under --no-reboot. If init\n" +
+			"exits, vkernel exits with its status. Killing vkernel kills the guest.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Usage: "boot the userland in host directory `DIR` (required)", Required: true},
+			&cli.StringFlag{Name: "init", Usage: "run guest program `PATH` as init"},
+			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable)"},
+			&cli.StringSliceFlag{Name: "mount", Aliases: []string{"m"}, Usage: "mount host directory HOST at guest path GUEST, read-only with :ro (repeatable)"},
+			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
+			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "add `K=V` to init's environment (repeatable)"},
+			&cli.BoolFlag{Name: "no-reboot", Usage: "exit with status 3 when the guest reboots, instead of booting it again"},
+			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result, to `FILE` (--strace alone: stderr)"},
+		},
+		Action: bootAction,
+	}
+}
+
+func bootAction(c *cli.Context) error {
+	if c.Args().Len() > 0 {
+		return fmt.Errorf("boot: unexpected arguments %q (the guest's init is --init)", c.Args().Slice())
+	}
+	root := c.String("root")
+	if err := rootfs.CheckRoot(root); err != nil {
+		return err
+	}
+	cfg := vkernel.Config{
+		Boot:     true,
+		NoReboot: c.Bool("no-reboot"),
+		Hostname: c.String("hostname"),
+		Cred:     sentry.RootCreds(),
+		Shares:   c.StringSlice("share"),
+		// The environment Linux gives init.
+		Env: []string{"HOME=/", "TERM=linux"},
+	}
+	cfg.FS.Root = root
+	cfg.FS.Bare = true
+	if p := c.String("init"); p != "" {
+		if !strings.HasPrefix(p, "/") {
+			return fmt.Errorf("--init %s: not an absolute path", p)
+		}
+		cfg.Argv = []string{p}
+	}
+	if _, err := rootfs.NewShares(cfg.Shares); err != nil {
+		return err
+	}
+	for _, s := range c.StringSlice("mount") {
+		m, err := rootfs.ParseMount(s)
+		if err != nil {
+			return err
+		}
+		cfg.FS.Mounts = append(cfg.FS.Mounts, m)
+	}
+	for _, kv := range c.StringSlice("env") {
+		if !strings.Contains(kv, "=") {
+			return fmt.Errorf("--env %s: want K=V", kv)
+		}
+		cfg.Env = append(cfg.Env, kv)
+	}
+	closeStrace, err := straceTo(c.String("strace"), &cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStrace()
+	code, err := vkernel.Run(cfg)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitError(code)
+	}
+	return nil
+}
+
+// straceTo opens --strace's destination ("-": stderr) into cfg.
+func straceTo(dest string, cfg *vkernel.Config) (func(), error) {
+	switch dest {
+	case "":
+		return func() {}, nil
+	case "-":
+		cfg.Strace = os.Stderr
+		return func() {}, nil
+	}
+	f, err := os.Create(dest)
+	if err != nil {
+		return nil, fmt.Errorf("--strace: %v", err)
+	}
+	cfg.Strace = f
+	return func() { f.Close() }, nil
 }
