@@ -1,0 +1,105 @@
+package guest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// bootTree copies the busybox rootfs into a fresh directory and adds
+// files (path relative to the tree → content; mode 0755 for scripts).
+func bootTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	src := needRootfs(t, "busybox")
+	dst := filepath.Join(t.TempDir(), "root")
+	if out, err := exec.Command("cp", "-a", src, dst).CombinedOutput(); err != nil {
+		t.Fatalf("copying the busybox rootfs: %v\n%s", err, out)
+	}
+	for p, content := range files {
+		full := filepath.Join(dst, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// boot runs `vkernel boot` with args and returns its output and status.
+func boot(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	bin := needBin(t)
+	cmd := exec.Command(bin, append([]string{"boot"}, args...)...)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			cmd.Process.Kill()
+		}
+	}()
+	out, err := cmd.CombinedOutput()
+	close(done)
+	status := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		status = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("vkernel boot: %v", err)
+	}
+	return string(out), status
+}
+
+// TestBootBusybox boots a busybox userland whose inittab runs an rcS that
+// mounts everything in fstab (proc, devfs, a sized tmpfs, and a dirfs
+// share), then a job that writes through the dirfs mount and powers off:
+// the host sees the file and vkernel exits 0.
+func TestBootBusybox(t *testing.T) {
+	share := t.TempDir()
+	root := bootTree(t, map[string]string{
+		"etc/inittab": "::sysinit:/etc/init.d/rcS\n::once:/bin/sh /etc/job.sh\n::shutdown:/bin/umount -a -r\n",
+		"etc/init.d/rcS": "#!/bin/sh\nmount -a && echo rcS-mounted\n",
+		"etc/fstab": "proc /proc proc defaults 0 0\ndevfs /dev devfs defaults 0 0\n" +
+			"tmpfs /tmp tmpfs size=1m,mode=1777 0 0\n" + share + " /data dirfs defaults 0 0\n",
+		"etc/job.sh": "echo \"job pid $$ host $(hostname)\"\ngrep -c . /proc/mounts\n" +
+			"echo written-in-guest > /data/out.txt\nstat -c %a /tmp\npoweroff\n",
+		"data/.keep": "",
+	})
+	out, status := boot(t, "--root", root, "--share", share, "--hostname", "vk1")
+	for _, want := range []string{"rcS-mounted", "job pid ", "host vk1", "1777"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("console lacks %q:\n%s", want, out)
+		}
+	}
+	if status != 0 {
+		t.Errorf("vkernel boot exited %d after poweroff, want 0\n%s", status, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(share, "out.txt")); err != nil || string(b) != "written-in-guest\n" {
+		t.Errorf("host sees %q, %v; want the guest's write through dirfs", b, err)
+	}
+}
+
+// TestBootInit: the guest's init is pid 1; --init picks it; its exit
+// status is vkernel's; reboot under --no-reboot exits 3.
+func TestBootInit(t *testing.T) {
+	root := bootTree(t, map[string]string{
+		"sbin/myinit": "#!/bin/sh\necho \"pid $$\"\nexit 5\n",
+		"sbin/rebooter": "#!/bin/sh\nreboot -f\nsleep 5\necho not-rebooted\n",
+	})
+	out, status := boot(t, "--root", root, "--init", "/sbin/myinit")
+	if !strings.Contains(out, "pid 1") || status != 5 {
+		t.Errorf("got %q status %d; want pid 1 and status 5", out, status)
+	}
+	out, status = boot(t, "--root", root, "--init", "/sbin/rebooter", "--no-reboot")
+	if status != 3 || strings.Contains(out, "not-rebooted") {
+		t.Errorf("reboot --no-reboot: got %q status %d; want status 3", out, status)
+	}
+	out, status = boot(t, "--root", root, "--init", "/nope")
+	if status == 0 || strings.Count(strings.TrimSpace(out), "\n") > 0 {
+		t.Errorf("missing init: got %q status %d; want one line and a failure", out, status)
+	}
+}
