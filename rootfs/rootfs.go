@@ -112,10 +112,10 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 		b.mountIfPresent("/proc", cfg.Proc(v), unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
 	}
 	if b.mountIfPresent("/dev", devfs.New(), unix.MS_NOSUID) && !cfg.Bare {
-		b.mountIfPresent("/dev/shm", tmpfs.New(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID|unix.MS_NODEV)
+		b.mountIfPresent("/dev/shm", NewTmpfs(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID|unix.MS_NODEV)
 	}
 	if cfg.Root == "" {
-		b.mountIfPresent("/tmp", tmpfs.New(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID|unix.MS_NODEV)
+		b.mountIfPresent("/tmp", NewTmpfs(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID|unix.MS_NODEV)
 	}
 
 	// The operator's mounts, parents before children.
@@ -140,7 +140,7 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 		if !path.IsAbs(t) {
 			return vfs.VirtualDentry{}, fmt.Errorf("--tmpfs %s: not an absolute path", t)
 		}
-		reqs = append(reqs, req{path.Clean(t), tmpfs.New(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID | unix.MS_NODEV})
+		reqs = append(reqs, req{path.Clean(t), NewTmpfs(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID | unix.MS_NODEV})
 	}
 	sort.SliceStable(reqs, func(i, j int) bool {
 		return strings.Count(reqs[i].guest, "/") < strings.Count(reqs[j].guest, "/")

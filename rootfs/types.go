@@ -40,7 +40,7 @@ func Types(shares *Shares, proc func() vfs.Filesystem) map[string]NewFilesystem 
 			if err != nil {
 				return nil, err
 			}
-			return tmpfs.New(opts), nil
+			return NewTmpfs(opts), nil
 		},
 		"proc": func(string, string) (vfs.Filesystem, error) { return proc(), nil },
 		"devfs": func(string, string) (vfs.Filesystem, error) {

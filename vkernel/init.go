@@ -7,6 +7,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"vkernel/rootfs"
 )
 
 // forwardedSignals are passed from vkernel to the guest's main process.
@@ -94,6 +96,8 @@ func Hidden(args []string) (code int, ok bool) {
 		return RunInit(args[2:]), true
 	case stubCommand:
 		return RunStub(args[2:]), true
+	case rootfs.TmpfsCommand:
+		return rootfs.RunTmpfsHelper(args[2:]), true
 	}
 	return 0, false
 }
