@@ -119,11 +119,16 @@ func TestDotDot(t *testing.T) {
 		"read " + mnt + "/" + up + "etc/hostname":  q(guestHostname),
 		"ls " + mnt + "/..":                        "ok mnt",
 		"stat " + mnt + "/../hostprobe":            "ENOENT",
-		"creat " + mnt + "/../planted":             "ok", // the guest's fixture dir, on the rootfs
 		"exec " + mnt + "/../hostprobe":            "ENOENT",
 		"read " + mnt + "/abs":                     q(guestHostname),
 		"read " + mnt + "/rel":                     q("share-hostname\n"),
 	})
+	// A name made at mnt/.. lands in the guest's directory under the mount
+	// point, on the rootfs, not beside the mount's host source.
+	expect(t, probe(t, flags, "creat "+mnt+"/../planted"), map[string]string{"creat " + mnt + "/../planted": "ok"})
+	if _, err := os.Stat(filepath.Join(env.base, "m", "planted")); err != nil {
+		t.Errorf("creat mnt/../planted: not in the guest's tree: %v", err)
+	}
 	checkNothingPlanted(t)
 }
 
