@@ -255,6 +255,36 @@ rmdir x; echo "status $?"; rmdir -p x/y/z; ls
 mkdir -m 0700 priv; mkdir -m 1777 pub; stat -c '%n %a' priv pub
 mkfifo -m 0600 fifo; ls -ln --time-style=+ fifo
 `},
+	// Mounts: the same sequence as root in a private mount namespace
+	// natively (issue: bind and tmpfs stand in for dirfs) and in the guest.
+	{name: "mounts", script: `
+r() { "$@"; echo "$1 $2 -> $?"; }
+mkdir -p a b c src/sub; echo s > src/f; echo under > a/hidden; : > file
+r mount -t tmpfs -o size=1m,mode=0750 tmpfs a
+ls -A a; stat -c %a a
+echo in-tmpfs > a/t; cat a/t
+r mount --bind src b
+ls b; cat b/f
+r mount -t tmpfs none b/sub
+echo new > b/sub/n; ls src/sub | wc -l; ls b/sub
+r umount b
+r umount b/sub
+r umount b
+r umount a
+ls a
+r umount a
+r mount --bind src/f c
+r mount --bind src/f file; cat file
+r umount file; cat file
+r mount --bind src file
+r mount -t tmpfs none nonexistent
+perl -e 'syscall(165, "none", "a", "nosuchfs", 0, 0) == -1 and print "mount(2) nosuchfs: $!\n"'
+r mount -o remount,ro a
+mount -t tmpfs t a; cd a; r umount ../a; cd ..; r umount a
+r mount -t tmpfs -o size=16k t c
+dd if=/dev/zero of=c/big bs=4k count=8 2>/dev/null; echo "dd $?"
+r umount c
+`},
 	{name: "big-files", script: `
 dd if=/dev/zero of=big bs=64k count=64 2>/dev/null; truncate -s 10M sparse
 stat -c '%n %s' big sparse; du -b sparse
