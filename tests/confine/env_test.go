@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -48,6 +49,7 @@ func setup() error {
 		return err
 	}
 	env.bookRFS, _ = harness.Rootfs("bookworm")
+	removeStale()
 	name := fmt.Sprintf("confine-%d", os.Getpid())
 	env.base = filepath.Join(env.rootfs, name)
 	env.gbase = "/" + name
@@ -81,6 +83,28 @@ func setup() error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(env.secret, "hostprobe"), prog, 0o755)
+}
+
+// removeStale removes the fixtures of runs that were killed before their
+// cleanup: those whose pid is gone.
+func removeStale() {
+	for _, pat := range []string{
+		filepath.Join(env.rootfs, "confine-*"),
+		filepath.Join(filepath.Dir(env.rootfs), "confine-secret-*"),
+		filepath.Join(filepath.Dir(env.rootfs), "confine-default-*"),
+	} {
+		matches, _ := filepath.Glob(pat)
+		for _, m := range matches {
+			i := strings.LastIndexByte(m, '-')
+			pid, err := strconv.Atoi(m[i+1:])
+			if err != nil || pid == os.Getpid() {
+				continue
+			}
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+				os.RemoveAll(m)
+			}
+		}
+	}
 }
 
 // need skips t when the suite cannot run here.
