@@ -12,6 +12,11 @@ func (n *node) Setattr(sa *vfs.SetAttr) error {
 	if n.fs.opts.ReadOnly {
 		return unix.EROFS
 	}
+	fd, err := n.use()
+	if err != nil {
+		return err
+	}
+	defer n.done()
 	if sa.Mask&(vfs.SetUID|vfs.SetGID) != 0 {
 		uid, gid := -1, -1
 		if sa.Mask&vfs.SetUID != 0 {
@@ -20,7 +25,7 @@ func (n *node) Setattr(sa *vfs.SetAttr) error {
 		if sa.Mask&vfs.SetGID != 0 {
 			gid = int(sa.GID)
 		}
-		if err := unix.Fchownat(n.fd, "", uid, gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		if err := unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return errno(err)
 		}
 	}
@@ -28,12 +33,12 @@ func (n *node) Setattr(sa *vfs.SetAttr) error {
 		if n.typ == unix.S_IFLNK {
 			return unix.EOPNOTSUPP // as fchmodat(AT_SYMLINK_NOFOLLOW)
 		}
-		if err := unix.Fchmodat(unix.AT_FDCWD, procPath(n.fd), sa.Mode&07777, 0); err != nil {
+		if err := unix.Fchmodat(unix.AT_FDCWD, procPath(fd), sa.Mode&07777, 0); err != nil {
 			return errno(err)
 		}
 	}
 	if sa.Mask&vfs.SetSize != 0 {
-		if err := n.truncate(sa.Size); err != nil {
+		if err := n.truncate(fd, sa.Size); err != nil {
 			return err
 		}
 	}
@@ -45,15 +50,16 @@ func (n *node) Setattr(sa *vfs.SetAttr) error {
 		if sa.Mask&vfs.SetMtime != 0 {
 			times[1] = sa.Mtime
 		}
-		if err := n.utimes(times); err != nil {
+		if err := n.utimes(fd, times); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// truncate sets a regular file's size through a writable reopen of it.
-func (n *node) truncate(size int64) error {
+// truncate sets a regular file's size through a writable reopen of it;
+// nfd is n's descriptor, in use.
+func (n *node) truncate(nfd int, size int64) error {
 	switch n.typ {
 	case unix.S_IFREG:
 	case unix.S_IFDIR:
@@ -64,7 +70,7 @@ func (n *node) truncate(size int64) error {
 	if size < 0 {
 		return unix.EINVAL
 	}
-	fd, err := unix.Open(procPath(n.fd), unix.O_WRONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	fd, err := unix.Open(procPath(nfd), unix.O_WRONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
 	if err != nil {
 		return errno(err)
 	}
@@ -73,18 +79,24 @@ func (n *node) truncate(size int64) error {
 }
 
 // utimes sets the vnode's own times: utimensat(fd, "", AT_EMPTY_PATH) on
-// the O_PATH descriptor, or through the magic link on kernels without it.
-func (n *node) utimes(times []unix.Timespec) error {
-	err := unix.UtimesNanoAt(n.fd, "", times, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+// the O_PATH descriptor fd (n's, in use), or through the magic link on
+// kernels without it.
+func (n *node) utimes(fd int, times []unix.Timespec) error {
+	err := unix.UtimesNanoAt(fd, "", times, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
 	if err == unix.EINVAL || err == unix.EBADF {
-		err = unix.UtimesNanoAt(unix.AT_FDCWD, procPath(n.fd), times, 0)
+		err = unix.UtimesNanoAt(unix.AT_FDCWD, procPath(fd), times, 0)
 	}
 	return errno(err)
 }
 
 // Getxattr implements vfs.Vnode.Getxattr.
 func (n *node) Getxattr(name string, buf []byte) (int, error) {
-	sz, err := unix.Getxattr(procPath(n.fd), name, buf)
+	fd, err := n.use()
+	if err != nil {
+		return 0, err
+	}
+	defer n.done()
+	sz, err := unix.Getxattr(procPath(fd), name, buf)
 	return sz, errno(err)
 }
 
@@ -93,12 +105,22 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 	if n.fs.opts.ReadOnly {
 		return unix.EROFS
 	}
-	return errno(unix.Setxattr(procPath(n.fd), name, value, flags))
+	fd, err := n.use()
+	if err != nil {
+		return err
+	}
+	defer n.done()
+	return errno(unix.Setxattr(procPath(fd), name, value, flags))
 }
 
 // Listxattr implements vfs.Vnode.Listxattr.
 func (n *node) Listxattr(buf []byte) (int, error) {
-	sz, err := unix.Listxattr(procPath(n.fd), buf)
+	fd, err := n.use()
+	if err != nil {
+		return 0, err
+	}
+	defer n.done()
+	sz, err := unix.Listxattr(procPath(fd), buf)
 	return sz, errno(err)
 }
 
@@ -107,5 +129,10 @@ func (n *node) Removexattr(name string) error {
 	if n.fs.opts.ReadOnly {
 		return unix.EROFS
 	}
-	return errno(unix.Removexattr(procPath(n.fd), name))
+	fd, err := n.use()
+	if err != nil {
+		return err
+	}
+	defer n.done()
+	return errno(unix.Removexattr(procPath(fd), name))
 }

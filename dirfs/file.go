@@ -69,7 +69,12 @@ func (n *node) Open(flags int) (vfs.FileImpl, error) {
 		}
 	}
 	flags &^= unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_TRUNC
-	fd, err := unix.Open(procPath(n.fd), flags|unix.O_CLOEXEC, 0)
+	nfd, err := n.use()
+	if err != nil {
+		return nil, err
+	}
+	defer n.done()
+	fd, err := unix.Open(procPath(nfd), flags|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, errno(err)
 	}
@@ -101,8 +106,13 @@ func (n *node) mayOpenDevice() error {
 	case unix.S_IFBLK:
 		return unix.EACCES
 	case unix.S_IFCHR:
+		fd, err := n.use()
+		if err != nil {
+			return err
+		}
+		defer n.done()
 		var st unix.Stat_t
-		if err := unix.Fstat(n.fd, &st); err != nil {
+		if err := unix.Fstat(fd, &st); err != nil {
 			return errno(err)
 		}
 		if st.Mode&unix.S_IFMT != unix.S_IFCHR || !harmlessDevices[st.Rdev] {

@@ -109,8 +109,13 @@ func (fs *FS) Revalidate(parent vfs.Vnode, name string, child vfs.Vnode) bool {
 	if !ok || !validName(name) {
 		return false
 	}
+	pfd, err := p.use()
+	if err != nil {
+		return false
+	}
+	defer p.done()
 	var st unix.Stat_t
-	err := unix.Fstatat(p.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	err = unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
 	if child == nil {
 		return err == unix.ENOENT
 	}

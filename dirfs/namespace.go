@@ -17,13 +17,24 @@ func (n *node) mutable(name string) error {
 	return checkName(name)
 }
 
+// useMutable checks a change to directory n as mutable does and begins an
+// operation on its descriptor (see use; the caller calls done).
+func (n *node) useMutable(name string) (int, error) {
+	if err := n.mutable(name); err != nil {
+		return -1, err
+	}
+	return n.use()
+}
+
 // Create implements vfs.Vnode.Create.
 func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.FileImpl, error) {
-	if err := n.mutable(name); err != nil {
+	dirfd, err := n.useMutable(name)
+	if err != nil {
 		return nil, nil, err
 	}
+	defer n.done()
 	flags &^= unix.O_PATH | unix.O_DIRECTORY | unix.O_TMPFILE | unix.O_TRUNC
-	fd, err := unix.Openat2(n.fd, name, &unix.OpenHow{
+	fd, err := unix.Openat2(dirfd, name, &unix.OpenHow{
 		Flags:   uint64(flags | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC),
 		Mode:    uint64(mode & 07777),
 		Resolve: resolveFlags,
@@ -53,10 +64,12 @@ func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.
 
 // Mkdir implements vfs.Vnode.Mkdir.
 func (n *node) Mkdir(name string, mode uint32, cred *vfs.Cred) error {
-	if err := n.mutable(name); err != nil {
+	fd, err := n.useMutable(name)
+	if err != nil {
 		return err
 	}
-	if err := unix.Mkdirat(n.fd, name, mode&07777); err != nil {
+	defer n.done()
+	if err := unix.Mkdirat(fd, name, mode&07777); err != nil {
 		return errno(err)
 	}
 	return n.ownChild(name, unix.S_IFDIR, mode, cred)
@@ -64,9 +77,11 @@ func (n *node) Mkdir(name string, mode uint32, cred *vfs.Cred) error {
 
 // Mknod implements vfs.Vnode.Mknod.
 func (n *node) Mknod(name string, mode uint32, dev uint64, cred *vfs.Cred) error {
-	if err := n.mutable(name); err != nil {
+	fd, err := n.useMutable(name)
+	if err != nil {
 		return err
 	}
+	defer n.done()
 	switch mode & unix.S_IFMT {
 	case unix.S_IFREG, 0:
 		mode = mode&07777 | unix.S_IFREG
@@ -80,7 +95,7 @@ func (n *node) Mknod(name string, mode uint32, dev uint64, cred *vfs.Cred) error
 	default:
 		return unix.EINVAL
 	}
-	if err := unix.Mknodat(n.fd, name, mode, int(dev)); err != nil {
+	if err := unix.Mknodat(fd, name, mode, int(dev)); err != nil {
 		return errno(err)
 	}
 	return n.ownChild(name, mode&unix.S_IFMT, mode, cred)
@@ -88,10 +103,12 @@ func (n *node) Mknod(name string, mode uint32, dev uint64, cred *vfs.Cred) error
 
 // Symlink implements vfs.Vnode.Symlink.
 func (n *node) Symlink(name, target string, cred *vfs.Cred) error {
-	if err := n.mutable(name); err != nil {
+	fd, err := n.useMutable(name)
+	if err != nil {
 		return err
 	}
-	if err := unix.Symlinkat(target, n.fd, name); err != nil {
+	defer n.done()
+	if err := unix.Symlinkat(target, fd, name); err != nil {
 		return errno(err)
 	}
 	return n.ownChild(name, unix.S_IFLNK, 0o777, cred)
@@ -135,13 +152,23 @@ func (fs *FS) own(c, dir *node, mode uint32, cred *vfs.Cred) error {
 	if !fs.needOwn(mode, cred) {
 		return nil
 	}
+	cfd, err := c.use()
+	if err != nil {
+		return err
+	}
+	defer c.done()
 	if fs.hostRoot && cred != nil && (cred.UID != fs.euid || cred.GID != fs.egid) {
 		gid := int(cred.GID)
+		dirfd, err := dir.use()
+		if err != nil {
+			return err
+		}
 		var pst unix.Stat_t
-		if unix.Fstat(dir.fd, &pst) == nil && pst.Mode&unix.S_ISGID != 0 {
+		if unix.Fstat(dirfd, &pst) == nil && pst.Mode&unix.S_ISGID != 0 {
 			gid = -1 // the host gave the directory's group, as Linux does
 		}
-		err := unix.Fchownat(c.fd, "", int(cred.UID), gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+		dir.done()
+		err = unix.Fchownat(cfd, "", int(cred.UID), gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
 		if err != nil {
 			return errno(err)
 		}
@@ -150,7 +177,7 @@ func (fs *FS) own(c, dir *node, mode uint32, cred *vfs.Cred) error {
 		return nil
 	}
 	var st unix.Stat_t
-	if err := unix.Fstat(c.fd, &st); err != nil {
+	if err := unix.Fstat(cfd, &st); err != nil {
 		return errno(err)
 	}
 	want := mode & 07777
@@ -160,7 +187,7 @@ func (fs *FS) own(c, dir *node, mode uint32, cred *vfs.Cred) error {
 	if st.Mode&07777 == want {
 		return nil
 	}
-	return errno(unix.Fchmodat(unix.AT_FDCWD, procPath(c.fd), want, 0))
+	return errno(unix.Fchmodat(unix.AT_FDCWD, procPath(cfd), want, 0))
 }
 
 // Link implements vfs.Vnode.Link.
@@ -175,29 +202,43 @@ func (n *node) Link(name string, target vfs.Vnode) error {
 	if t.typ == unix.S_IFDIR {
 		return unix.EPERM
 	}
-	err := unix.Linkat(t.fd, "", n.fd, name, unix.AT_EMPTY_PATH)
+	dirfd, err := n.use()
+	if err != nil {
+		return err
+	}
+	defer n.done()
+	tfd, err := t.use()
+	if err != nil {
+		return err
+	}
+	defer t.done()
+	err = unix.Linkat(tfd, "", dirfd, name, unix.AT_EMPTY_PATH)
 	if err == unix.ENOENT || err == unix.EPERM {
 		// Without CAP_DAC_READ_SEARCH, AT_EMPTY_PATH is refused with
 		// ENOENT; the magic link names the same inode.
-		err = unix.Linkat(unix.AT_FDCWD, procPath(t.fd), n.fd, name, unix.AT_SYMLINK_FOLLOW)
+		err = unix.Linkat(unix.AT_FDCWD, procPath(tfd), dirfd, name, unix.AT_SYMLINK_FOLLOW)
 	}
 	return errno(err)
 }
 
 // Unlink implements vfs.Vnode.Unlink.
 func (n *node) Unlink(name string) error {
-	if err := n.mutable(name); err != nil {
+	fd, err := n.useMutable(name)
+	if err != nil {
 		return err
 	}
-	return errno(unix.Unlinkat(n.fd, name, 0))
+	defer n.done()
+	return errno(unix.Unlinkat(fd, name, 0))
 }
 
 // Rmdir implements vfs.Vnode.Rmdir.
 func (n *node) Rmdir(name string) error {
-	if err := n.mutable(name); err != nil {
+	fd, err := n.useMutable(name)
+	if err != nil {
 		return err
 	}
-	return errno(unix.Unlinkat(n.fd, name, unix.AT_REMOVEDIR))
+	defer n.done()
+	return errno(unix.Unlinkat(fd, name, unix.AT_REMOVEDIR))
 }
 
 // Rename implements vfs.Vnode.Rename with renameat2, flags passed through.
@@ -212,5 +253,15 @@ func (n *node) Rename(oldName string, newDir vfs.Vnode, newName string, flags ui
 	if err := nd.mutable(newName); err != nil {
 		return err
 	}
-	return errno(unix.Renameat2(n.fd, oldName, nd.fd, newName, uint(flags)))
+	ofd, err := n.use()
+	if err != nil {
+		return err
+	}
+	defer n.done()
+	nfd, err := nd.use()
+	if err != nil {
+		return err
+	}
+	defer nd.done()
+	return errno(unix.Renameat2(ofd, oldName, nfd, newName, uint(flags)))
 }

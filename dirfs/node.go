@@ -2,6 +2,7 @@ package dirfs
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -13,16 +14,35 @@ import (
 // host file it named when opened. It is analogous to gVisor's directfs
 // inode (controlFD) and DragonFly's dirfs_node.
 //
-// All fields are immutable from creation to Release.
+// The descriptor is used only between use and done, and closed only once
+// the node is Released and no operation is in flight: an operation never
+// reaches a closed descriptor, nor a number the host has since given to
+// another open. After Release, operations fail with EBADF.
 type node struct {
-	fs  *FS
-	fd  int    // host O_PATH|O_NOFOLLOW descriptor
-	dev uint64 // host st_dev
-	ino uint64 // host st_ino
-	typ uint32 // S_IFMT bits
+	fs *FS
+	// fd is the host O_PATH|O_NOFOLLOW descriptor. Immutable; read only
+	// through use.
+	fd int
+	// state holds nodeReleased, nodeClosed and, in units of nodeOp, the
+	// operations using fd.
+	state atomic.Int64
+	// dev, ino and typ are the host identity and S_IFMT bits. Immutable.
+	dev uint64
+	ino uint64
+	typ uint32
 }
 
-var _ vfs.Vnode = (*node)(nil)
+// Bits of node.state.
+const (
+	nodeReleased = 1 << iota
+	nodeClosed
+	nodeOp // one operation in flight
+)
+
+var (
+	_ vfs.Vnode = (*node)(nil)
+	_ vfs.Typer = (*node)(nil)
+)
 
 // newNode wraps host O_PATH descriptor fd, taking ownership of it.
 func (fs *FS) newNode(fd int) (*node, error) {
@@ -33,10 +53,51 @@ func (fs *FS) newNode(fd int) (*node, error) {
 	return &node{fs: fs, fd: fd, dev: st.Dev, ino: st.Ino, typ: st.Mode & unix.S_IFMT}, nil
 }
 
+// use returns n's host descriptor for one operation, which calls done
+// when finished with it; EBADF once n is Released.
+func (n *node) use() (int, error) {
+	if n.state.Add(nodeOp)&nodeReleased != 0 {
+		n.done()
+		return -1, unix.EBADF
+	}
+	return n.fd, nil
+}
+
+// done ends an operation begun by use; the last one after Release closes
+// the descriptor.
+func (n *node) done() {
+	if n.state.Add(-nodeOp) == nodeReleased {
+		n.closeFD()
+	}
+}
+
+// closeFD closes the descriptor if n is Released, idle and not yet closed.
+func (n *node) closeFD() {
+	if n.state.CompareAndSwap(nodeReleased, nodeReleased|nodeClosed) {
+		unix.Close(n.fd)
+	}
+}
+
+// Release implements vfs.Vnode.Release: the descriptor is closed now, or
+// by the last operation still using it. A second Release does nothing.
+func (n *node) Release() {
+	n.state.Or(nodeReleased)
+	n.closeFD()
+}
+
+// Type implements vfs.Typer: the type read when the node was opened (a
+// host name that changes type gets a new node through revalidation).
+func (n *node) Type() uint32 { return n.typ }
+
 // openChild opens the O_PATH descriptor of name in directory n, confined
 // beneath n and never following a symlink.
 func (n *node) openChild(name string) (int, error) {
-	return unix.Openat2(n.fd, name, &unix.OpenHow{
+	fd, err := n.use()
+	if err != nil {
+		return -1, err
+	}
+	defer n.done()
+	return unix.Openat2(fd, name, &unix.OpenHow{
 		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
 		Resolve: resolveFlags,
 	})
@@ -64,8 +125,13 @@ func (n *node) Lookup(name string) (vfs.Vnode, error) {
 
 // Getattr implements vfs.Vnode.Getattr.
 func (n *node) Getattr() (vfs.Attr, error) {
+	fd, err := n.use()
+	if err != nil {
+		return vfs.Attr{}, err
+	}
+	defer n.done()
 	var sx unix.Statx_t
-	err := unix.Statx(n.fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW|unix.AT_STATX_SYNC_AS_STAT,
+	err = unix.Statx(fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW|unix.AT_STATX_SYNC_AS_STAT,
 		unix.STATX_BASIC_STATS|unix.STATX_BTIME, &sx)
 	if err != nil {
 		return vfs.Attr{}, errno(err)
@@ -100,7 +166,12 @@ func (n *node) Readdir() ([]vfs.DirEntry, error) {
 	if n.typ != unix.S_IFDIR {
 		return nil, unix.ENOTDIR
 	}
-	dfd, err := unix.Open(procPath(n.fd), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := n.use()
+	if err != nil {
+		return nil, err
+	}
+	defer n.done()
+	dfd, err := unix.Open(procPath(fd), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, errno(err)
 	}
@@ -149,9 +220,14 @@ func (n *node) Readlink() (string, error) {
 	if n.typ != unix.S_IFLNK {
 		return "", unix.EINVAL
 	}
+	fd, err := n.use()
+	if err != nil {
+		return "", err
+	}
+	defer n.done()
 	for size := 256; ; size *= 2 {
 		buf := make([]byte, size)
-		nb, err := unix.Readlinkat(n.fd, "", buf)
+		nb, err := unix.Readlinkat(fd, "", buf)
 		if err != nil {
 			return "", errno(err)
 		}
@@ -164,19 +240,16 @@ func (n *node) Readlink() (string, error) {
 // Statfs implements vfs.Vnode.Statfs.
 func (n *node) Statfs() (unix.Statfs_t, error) {
 	var sf unix.Statfs_t
-	if err := unix.Fstatfs(n.fd, &sf); err != nil {
+	fd, err := n.use()
+	if err != nil {
+		return sf, err
+	}
+	defer n.done()
+	if err := unix.Fstatfs(fd, &sf); err != nil {
 		return sf, errno(err)
 	}
 	if n.fs.opts.ReadOnly {
 		sf.Flags |= unix.ST_RDONLY
 	}
 	return sf, nil
-}
-
-// Release implements vfs.Vnode.Release: it closes the host descriptor.
-func (n *node) Release() {
-	if n.fd >= 0 {
-		unix.Close(n.fd)
-		n.fd = -1
-	}
 }

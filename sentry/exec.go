@@ -22,7 +22,7 @@ type ExecPlan struct {
 	// Argv and Envp are given to File.
 	Argv, Envp []string
 	// Exe is the guest path of the program (what /proc/self/exe shows),
-	// ExeVD its position.
+	// ExeVD its position, referenced until Release.
 	Exe   string
 	ExeVD vfs.VirtualDentry
 	// GuestArgv is the program's argv as the guest sees it (#! expanded),
@@ -33,11 +33,18 @@ type ExecPlan struct {
 	ExecFn string
 }
 
-// Release drops the plan's file.
+// Release drops the plan's file and position.
 func (p *ExecPlan) Release() {
-	if p != nil && p.File != nil {
+	if p == nil {
+		return
+	}
+	if p.File != nil {
 		p.File.DecRef()
 		p.File = nil
+	}
+	if p.ExeVD.Ok() {
+		p.ExeVD.DecRef()
+		p.ExeVD = vfs.VirtualDentry{}
 	}
 }
 
@@ -71,14 +78,17 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 	if err != nil {
 		return nil, err
 	}
-	ctx := t.Context()
+	var refs vdRefs
+	defer refs.release()
+	ctx := t.Context(&refs)
 	var vd vfs.VirtualDentry
 	if path == "" && at&unix.AT_EMPTY_PATH != 0 && dirfd != unix.AT_FDCWD {
 		f, ok := t.FDs.Get(int(dirfd))
 		if !ok {
 			return nil, unix.EBADF
 		}
-		vd = f.VD
+		f.VD.IncRef()
+		vd = refs.hold(f.VD)
 		f.DecRef()
 	} else {
 		if path == "" {
@@ -90,7 +100,8 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 			if !ok {
 				return nil, unix.EBADF
 			}
-			start = f.VD
+			f.VD.IncRef()
+			start = refs.hold(f.VD)
 			f.DecRef()
 		}
 		flags := vfs.FollowFinal
@@ -101,6 +112,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 		if err != nil {
 			return nil, err
 		}
+		refs.hold(vd)
 	}
 	if len(argv) == 0 {
 		// Linux gives the program an argv of "" then.
@@ -118,7 +130,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 		// Relative to a descriptor: the interpreter gets the absolute path.
 		name = ""
 	}
-	p, err := k.planExec(ctx, vd, name, argv, envp, 0)
+	p, err := k.planExec(ctx, &refs, vd, name, argv, envp, 0)
 	if p != nil {
 		p.ExecFn = execfn
 	}
@@ -126,8 +138,8 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 }
 
 // planExec plans the exec of vd, named path, with argv; depth counts #!
-// levels.
-func (k *Kernel) planExec(ctx *vfs.Context, vd vfs.VirtualDentry, path string, argv, envp []string, depth int) (*ExecPlan, error) {
+// levels. The positions it walks to are held by refs.
+func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, path string, argv, envp []string, depth int) (*ExecPlan, error) {
 	f, err := k.openExecutable(ctx, vd)
 	if err != nil {
 		return nil, err
@@ -150,6 +162,7 @@ func (k *Kernel) planExec(ctx *vfs.Context, vd vfs.VirtualDentry, path string, a
 		if err != nil {
 			return nil, err
 		}
+		refs.hold(ivd)
 		nargv := []string{interp}
 		if arg != "" {
 			nargv = append(nargv, arg)
@@ -159,13 +172,14 @@ func (k *Kernel) planExec(ctx *vfs.Context, vd vfs.VirtualDentry, path string, a
 			script = exe
 		}
 		nargv = append(append(nargv, script), argv[1:]...)
-		return k.planExec(ctx, ivd, interp, nargv, envp, depth+1)
+		return k.planExec(ctx, refs, ivd, interp, nargv, envp, depth+1)
 	case bytes.HasPrefix(hdr, []byte(elf.ELFMAG)):
 		interp, err := elfInterp(f.HostFD(), hdr)
 		if err != nil {
 			f.DecRef()
 			return nil, err
 		}
+		vd.IncRef() // the plan's, dropped by Release
 		plan := &ExecPlan{File: f, Argv: argv, Envp: envp, Exe: exe, ExeVD: vd, GuestArgv: argv}
 		if interp == "" {
 			return plan, nil
@@ -174,15 +188,16 @@ func (k *Kernel) planExec(ctx *vfs.Context, vd vfs.VirtualDentry, path string, a
 		// it loads the program and its libraries by guest path.
 		ivd, err := k.VFS.Walk(ctx, ctx.Root, interp, vfs.FollowFinal)
 		if err != nil {
-			f.DecRef()
+			plan.Release()
 			if err == unix.ENOENT {
 				return nil, unix.ENOENT
 			}
 			return nil, err
 		}
+		refs.hold(ivd)
 		ifile, err := k.openExecutable(ctx, ivd)
 		if err != nil {
-			f.DecRef()
+			plan.Release()
 			return nil, err
 		}
 		f.DecRef()

@@ -44,6 +44,12 @@ type Call struct {
 	Args [6]uint64
 	Mem  Memory
 	FDs  FDInstaller
+
+	// refs holds the positions the handler walked to and its context's
+	// root and cwd, released when Handle returns; vctx is that context,
+	// made on first use (ctx).
+	refs vdRefs
+	vctx *vfs.Context
 }
 
 // Result is the answer to a Call.
@@ -186,6 +192,9 @@ func (k *Kernel) Fork(parent *Task, childTID int, flags uint64) *Task {
 		c.TG = &ThreadGroup{TGID: childTID, leader: c}
 		parent.TG.mu.Lock()
 		c.TG.exe, c.TG.exeVD, c.TG.argv = parent.TG.exe, parent.TG.exeVD, parent.TG.argv
+		if c.TG.exeVD.Ok() {
+			c.TG.exeVD.IncRef()
+		}
 		c.TG.parent = parent.TG
 		parent.TG.mu.Unlock()
 	}

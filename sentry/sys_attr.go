@@ -34,7 +34,8 @@ func (c *Call) fdVD(fd int) (vd vfs.VirtualDentry, ok bool, err error) {
 		return vd, false, nil
 	}
 	defer f.DecRef()
-	return f.VD, true, nil
+	f.VD.IncRef()
+	return c.refs.hold(f.VD), true, nil
 }
 
 // setattrAt applies sa to path argument i relative to dirfd.
@@ -43,7 +44,7 @@ func (c *Call) setattrAt(dirfd int32, i int, flags int, sa *vfs.SetAttr) Result 
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(c.Task.Kernel().VFS.Setattr(c.Task.Context(), vd, sa))
+	return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), vd, sa))
 }
 
 // setattrFD applies sa to descriptor fd; a descriptor the guest made itself
@@ -56,7 +57,7 @@ func (c *Call) setattrFD(fd int, sa *vfs.SetAttr) Result {
 	if !ok {
 		return Result{Continue: true}
 	}
-	return Errno(c.Task.Kernel().VFS.Setattr(c.Task.Context(), vd, sa))
+	return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), vd, sa))
 }
 
 func modeAttr(mode uint64) *vfs.SetAttr {
@@ -146,10 +147,10 @@ func sysTruncate(c *Call) Result {
 	if a.Type() != unix.S_IFREG {
 		return Errno(unix.EINVAL)
 	}
-	if err := v.Access(c.Task.Context(), vd, unix.W_OK); err != nil {
+	if err := v.Access(c.ctx(), vd, unix.W_OK); err != nil {
 		return Errno(err)
 	}
-	return Errno(v.Setattr(c.Task.Context(), vd, &vfs.SetAttr{Mask: vfs.SetSize, Size: size}))
+	return Errno(v.Setattr(c.ctx(), vd, &vfs.SetAttr{Mask: vfs.SetSize, Size: size}))
 }
 
 // timesAttr makes the SetAttr of utimensat's times array (nil: now).

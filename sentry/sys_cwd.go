@@ -29,7 +29,7 @@ func (c *Call) dirSearchable(vd vfs.VirtualDentry) error {
 	if !a.IsDir() {
 		return unix.ENOTDIR
 	}
-	return v.Access(c.Task.Context(), vd, unix.X_OK)
+	return v.Access(c.ctx(), vd, unix.X_OK)
 }
 
 func sysChdir(c *Call) Result {

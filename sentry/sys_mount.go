@@ -120,11 +120,12 @@ func (c *Call) bind(source string, target vfs.VirtualDentry, flags uint64) error
 		return unix.ENOENT
 	}
 	k := c.Task.Kernel()
-	_, cwd, _ := c.Task.FS.Get()
-	src, err := k.VFS.Walk(c.Task.Context(), cwd, source, vfs.FollowFinal)
+	ctx := c.ctx()
+	src, err := k.VFS.Walk(ctx, ctx.Cwd, source, vfs.FollowFinal)
 	if err != nil {
 		return err
 	}
+	c.refs.hold(src)
 	sa, _, err := k.VFS.Stat(src)
 	if err != nil {
 		return err
@@ -199,8 +200,5 @@ func sysUmount2(c *Call) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	if vd.Dentry != vd.Mount.Root {
-		return Errno(unix.EINVAL)
-	}
-	return Errno(c.Task.Kernel().VFS.Unmount(vd.Mount, flags&unix.MNT_DETACH != 0))
+	return Errno(c.Task.Kernel().VFS.UnmountAt(vd, flags&unix.MNT_DETACH != 0))
 }

@@ -43,7 +43,7 @@ func (c *Call) mkdir(dirfd int32, i int, mode uint64) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(c.Task.Kernel().VFS.Mkdir(c.Task.Context(), start, p, uint32(mode)&07777))
+	return Errno(c.Task.Kernel().VFS.Mkdir(c.ctx(), start, p, uint32(mode)&07777))
 }
 
 func sysMkdir(c *Call) Result   { return c.mkdir(unix.AT_FDCWD, 0, c.Args[1]) }
@@ -70,7 +70,7 @@ func (c *Call) mknod(dirfd int32, i int, mode, dev uint64) Result {
 	}
 	d := uint64(uint32(dev))
 	d = unix.Mkdev(uint32(d>>8&0xfff), uint32(d&0xff|(d>>12)&0xfff00))
-	return Errno(c.Task.Kernel().VFS.Mknod(c.Task.Context(), start, p, m&(unix.S_IFMT|07777), d))
+	return Errno(c.Task.Kernel().VFS.Mknod(c.ctx(), start, p, m&(unix.S_IFMT|07777), d))
 }
 
 func sysMknod(c *Call) Result   { return c.mknod(unix.AT_FDCWD, 0, c.Args[1], c.Args[2]) }
@@ -90,9 +90,9 @@ func (c *Call) unlink(dirfd int32, i int, at uint64) Result {
 	}
 	v := c.Task.Kernel().VFS
 	if at&unix.AT_REMOVEDIR != 0 {
-		return Errno(v.Rmdir(c.Task.Context(), start, p))
+		return Errno(v.Rmdir(c.ctx(), start, p))
 	}
-	return Errno(v.Unlink(c.Task.Context(), start, p))
+	return Errno(v.Unlink(c.ctx(), start, p))
 }
 
 func sysRmdir(c *Call) Result {
@@ -122,7 +122,7 @@ func (c *Call) rename(oldfd int32, oi int, newfd int32, ni int, flags uint64) Re
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(c.Task.Kernel().VFS.Rename(c.Task.Context(), os, op, ns, np, uint32(flags)))
+	return Errno(c.Task.Kernel().VFS.Rename(c.ctx(), os, op, ns, np, uint32(flags)))
 }
 
 func sysRename(c *Call) Result   { return c.rename(unix.AT_FDCWD, 0, unix.AT_FDCWD, 1, 0) }
@@ -158,7 +158,7 @@ func (c *Call) link(oldfd int32, oi int, newfd int32, ni int, at uint64) Result 
 	if at&unix.AT_EMPTY_PATH != 0 {
 		flags |= vfs.EmptyPath
 	}
-	return Errno(c.Task.Kernel().VFS.Link(c.Task.Context(), os, op, flags, ns, np))
+	return Errno(c.Task.Kernel().VFS.Link(c.ctx(), os, op, flags, ns, np))
 }
 
 func sysLink(c *Call) Result   { return c.link(unix.AT_FDCWD, 0, unix.AT_FDCWD, 1, 0) }
@@ -180,7 +180,7 @@ func (c *Call) symlink(ti int, newfd int32, ni int) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(c.Task.Kernel().VFS.Symlink(c.Task.Context(), target, start, p))
+	return Errno(c.Task.Kernel().VFS.Symlink(c.ctx(), target, start, p))
 }
 
 func sysSymlink(c *Call) Result   { return c.symlink(0, unix.AT_FDCWD, 1) }

@@ -105,7 +105,7 @@ func (c *Call) open(dirfd int32, pathArg int, flags int, mode uint32, resolve in
 		return Errno(err)
 	}
 	k := c.Task.Kernel()
-	f, err := k.VFS.OpenResolve(c.Task.Context(), start, p, flags, mode&07777, resolve)
+	f, err := k.VFS.OpenResolve(c.ctx(), start, p, flags, mode&07777, resolve)
 	if err != nil {
 		return Errno(err)
 	}

@@ -68,13 +68,13 @@ func unixAddr(path string) ([]byte, error) {
 // address: /proc/self/fd/N of the sentry's O_PATH descriptor for it. The
 // caller closes the returned file once the call is made.
 func (c *Call) hostSocketPath(path string) ([]byte, *vfs.File, error) {
-	_, cwd, _ := c.Task.FS.Get()
 	v := c.Task.Kernel().VFS
-	ctx := c.Task.Context()
-	vd, err := v.Walk(ctx, cwd, path, vfs.FollowFinal)
+	ctx := c.ctx()
+	vd, err := v.Walk(ctx, ctx.Cwd, path, vfs.FollowFinal)
 	if err != nil {
 		return nil, nil, err
 	}
+	c.refs.hold(vd)
 	a, _, err := v.Stat(vd)
 	if err != nil {
 		return nil, nil, err
@@ -168,12 +168,12 @@ func sysBind(c *Call) Result {
 	}
 	// A new socket file: bind under the parent's host directory.
 	v := c.Task.Kernel().VFS
-	ctx := c.Task.Context()
-	_, cwd, _ := c.Task.FS.Get()
-	parent, name, _, err := v.WalkParent(ctx, cwd, p, vfs.FollowFinal)
+	ctx := c.ctx()
+	parent, name, _, err := v.WalkParent(ctx, ctx.Cwd, p, vfs.FollowFinal)
 	if err != nil {
 		return Errno(err)
 	}
+	c.refs.hold(parent)
 	if parent.Mount.ReadOnly() {
 		return Errno(unix.EROFS)
 	}

@@ -193,7 +193,7 @@ func (c *Call) access(dirfd int32, pathArg int, mode uint64, at uint64) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(c.Task.Kernel().VFS.Access(c.Task.Context(), vd, uint32(mode)))
+	return Errno(c.Task.Kernel().VFS.Access(c.ctx(), vd, uint32(mode)))
 }
 
 func sysAccess(c *Call) Result { return c.access(unix.AT_FDCWD, 0, c.Args[1], 0) }
@@ -210,7 +210,7 @@ func (c *Call) readlink(dirfd int32, pathArg int, buf, size uint64) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	s, err := c.Task.Kernel().VFS.Readlink(c.Task.Context(), vd)
+	s, err := c.Task.Kernel().VFS.Readlink(c.ctx(), vd)
 	if err != nil {
 		return Errno(err)
 	}

@@ -70,7 +70,7 @@ func xGet(c *Call, vd vfs.VirtualDentry) Result {
 		return Errno(err)
 	}
 	buf := sizedBuf(c.Args[3])
-	n, err := c.Task.Kernel().VFS.Getxattr(c.Task.Context(), vd, name, buf)
+	n, err := c.Task.Kernel().VFS.Getxattr(c.ctx(), vd, name, buf)
 	if err != nil {
 		return Errno(err)
 	}
@@ -100,12 +100,12 @@ func xSet(c *Call, vd vfs.VirtualDentry) Result {
 			return Errno(err)
 		}
 	}
-	return Errno(c.Task.Kernel().VFS.Setxattr(c.Task.Context(), vd, name, val, flags))
+	return Errno(c.Task.Kernel().VFS.Setxattr(c.ctx(), vd, name, val, flags))
 }
 
 func xList(c *Call, vd vfs.VirtualDentry) Result {
 	buf := sizedBuf(c.Args[2])
-	n, err := c.Task.Kernel().VFS.Listxattr(c.Task.Context(), vd, buf)
+	n, err := c.Task.Kernel().VFS.Listxattr(c.ctx(), vd, buf)
 	if err != nil {
 		return Errno(err)
 	}
@@ -122,7 +122,7 @@ func xRemove(c *Call, vd vfs.VirtualDentry) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(c.Task.Kernel().VFS.Removexattr(c.Task.Context(), vd, name))
+	return Errno(c.Task.Kernel().VFS.Removexattr(c.ctx(), vd, name))
 }
 
 // Linux's limits on extended attributes.

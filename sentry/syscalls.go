@@ -35,6 +35,8 @@ func (k *Kernel) Handle(c *Call) Result {
 	var r Result
 	if ok {
 		r = sc.fn(c)
+		c.refs.release()
+		c.vctx = nil
 	} else {
 		if c.Nr < uintptr(len(k.unimplemented)) {
 			k.unimplemented[c.Nr].Add(1)
@@ -144,15 +146,24 @@ func (c *Call) path(i int) (string, error) {
 // An absolute path ignores dirfd.
 func (c *Call) start(dirfd int32, path string) (vfs.VirtualDentry, error) {
 	if dirfd == unix.AT_FDCWD || (len(path) > 0 && path[0] == '/') {
-		_, cwd, _ := c.Task.FS.Get()
-		return cwd, nil
+		return c.ctx().Cwd, nil
 	}
 	f, ok := c.Task.FDs.Get(int(dirfd))
 	if !ok {
 		return vfs.VirtualDentry{}, c.notVFS(int(dirfd))
 	}
 	defer f.DecRef()
-	return f.VD, nil
+	f.VD.IncRef() // the file may be closed by another thread meanwhile
+	return c.refs.hold(f.VD), nil
+}
+
+// ctx returns the VFS context of the call, its root and cwd held until
+// the call ends.
+func (c *Call) ctx() *vfs.Context {
+	if c.vctx == nil {
+		c.vctx = c.Task.Context(&c.refs)
+	}
+	return c.vctx
 }
 
 // notVFS is the errno for a descriptor that is not the VFS's: EBADF if the
@@ -179,7 +190,11 @@ func (c *Call) walk(d int32, pathArg int, flags int) (vfs.VirtualDentry, error) 
 	if err != nil {
 		return vfs.VirtualDentry{}, err
 	}
-	return c.Task.Kernel().VFS.Walk(c.Task.Context(), start, p, flags)
+	vd, err := c.Task.Kernel().VFS.Walk(c.ctx(), start, p, flags)
+	if err != nil {
+		return vfs.VirtualDentry{}, err
+	}
+	return c.refs.hold(vd), nil
 }
 
 // atFlags turns AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH into walk flags.

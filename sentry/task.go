@@ -40,10 +40,38 @@ func (t *Task) PID() int {
 // Kernel returns the kernel the task runs under.
 func (t *Task) Kernel() *Kernel { return t.k }
 
-// Context returns the VFS context for a walk done on t's behalf.
-func (t *Task) Context() *vfs.Context {
-	root, cwd, umask := t.FS.Get()
+// Context returns the VFS context for a walk done on t's behalf. Its
+// Root and Cwd are referenced and held by refs, which the caller releases
+// once done with the context (Call.ctx does this for a handler).
+func (t *Task) Context(refs *vdRefs) *vfs.Context {
+	root, cwd, umask := t.FS.Pin()
+	refs.hold(root)
+	refs.hold(cwd)
 	return &vfs.Context{Root: root, Cwd: cwd, Cred: t.Creds.VFS(), Umask: umask, Caller: t}
+}
+
+// vdRefs holds references on positions for the length of one system call:
+// the VFS's walks return positions the caller must DecRef (see sentry/vfs
+// doc.go, Lifetime), and a handler hands them to its Call instead.
+type vdRefs struct {
+	vds []vfs.VirtualDentry
+}
+
+// hold takes over the caller's reference on vd and returns vd.
+func (r *vdRefs) hold(vd vfs.VirtualDentry) vfs.VirtualDentry {
+	if vd.Ok() {
+		r.vds = append(r.vds, vd)
+	}
+	return vd
+}
+
+// release drops every reference held.
+func (r *vdRefs) release() {
+	for i, vd := range r.vds {
+		vd.DecRef()
+		r.vds[i] = vfs.VirtualDentry{}
+	}
+	r.vds = r.vds[:0]
 }
 
 // ThreadGroup is a guest process, analogous to Linux's struct signal_struct
@@ -131,6 +159,10 @@ func (tg *ThreadGroup) removeThread(t *Task) {
 			break
 		}
 	}
+	if len(tg.threads) == 0 && tg.exeVD.Ok() {
+		tg.exeVD.DecRef()
+		tg.exeVD = vfs.VirtualDentry{}
+	}
 }
 
 func (tg *ThreadGroup) setLeader(t *Task) {
@@ -139,10 +171,18 @@ func (tg *ThreadGroup) setLeader(t *Task) {
 	tg.mu.Unlock()
 }
 
+// setExec records the image tg runs; it takes its own reference on vd.
 func (tg *ThreadGroup) setExec(exe string, vd vfs.VirtualDentry, argv, envp []string) {
+	if vd.Ok() {
+		vd.IncRef()
+	}
 	tg.mu.Lock()
+	old := tg.exeVD
 	tg.exe, tg.exeVD, tg.argv, tg.envp = exe, vd, argv, envp
 	tg.mu.Unlock()
+	if old.Ok() {
+		old.DecRef()
+	}
 }
 
 // FSContext is a task's root, working directory and umask, analogous to
@@ -157,38 +197,51 @@ type FSContext struct {
 	refs int
 }
 
-// NewFSContext makes a context.
+// NewFSContext makes a context; it takes its own references on root and
+// cwd, which the caller holds.
 func NewFSContext(root, cwd vfs.VirtualDentry, umask uint32) *FSContext {
-	root.Mount.IncRef()
-	cwd.Mount.IncRef()
+	root.IncRef()
+	cwd.IncRef()
 	return &FSContext{root: root, cwd: cwd, umask: umask, refs: 1}
 }
 
-// Get returns the root, cwd and umask.
+// Get returns the root, cwd and umask, unreferenced: another task sharing
+// f may change them meanwhile, so they serve for paths (PathOf) only; a
+// walk or vnode operation uses Pin.
 func (f *FSContext) Get() (root, cwd vfs.VirtualDentry, umask uint32) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.root, f.cwd, f.umask
 }
 
-// SetCwd changes the working directory.
+// Pin is Get with a reference on root and on cwd, for the caller to drop.
+func (f *FSContext) Pin() (root, cwd vfs.VirtualDentry, umask uint32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.root.IncRef()
+	f.cwd.IncRef()
+	return f.root, f.cwd, f.umask
+}
+
+// SetCwd changes the working directory; f takes its own reference on vd,
+// which the caller holds.
 func (f *FSContext) SetCwd(vd vfs.VirtualDentry) {
-	vd.Mount.IncRef()
+	vd.IncRef()
 	f.mu.Lock()
 	old := f.cwd
 	f.cwd = vd
 	f.mu.Unlock()
-	old.Mount.DecRef()
+	old.DecRef()
 }
 
-// SetRoot changes the root directory.
+// SetRoot changes the root directory, as SetCwd.
 func (f *FSContext) SetRoot(vd vfs.VirtualDentry) {
-	vd.Mount.IncRef()
+	vd.IncRef()
 	f.mu.Lock()
 	old := f.root
 	f.root = vd
 	f.mu.Unlock()
-	old.Mount.DecRef()
+	old.DecRef()
 }
 
 // SwapUmask sets the umask and returns the old one.
@@ -210,8 +263,8 @@ func (f *FSContext) Share() *FSContext {
 
 // Fork returns a copy of f.
 func (f *FSContext) Fork() *FSContext {
-	root, cwd, umask := f.Get()
-	return NewFSContext(root, cwd, umask)
+	root, cwd, umask := f.Pin()
+	return &FSContext{root: root, cwd: cwd, umask: umask, refs: 1}
 }
 
 // DecRef drops a sharer.
@@ -221,7 +274,7 @@ func (f *FSContext) DecRef() {
 	last := f.refs == 0
 	f.mu.Unlock()
 	if last {
-		f.root.Mount.DecRef()
-		f.cwd.Mount.DecRef()
+		f.root.DecRef()
+		f.cwd.DecRef()
 	}
 }

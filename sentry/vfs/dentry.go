@@ -2,7 +2,6 @@ package vfs
 
 import (
 	"container/list"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -41,8 +40,11 @@ type Dentry struct {
 	// deleted is set once the name was removed (unlink, rmdir, rename
 	// over it): PathOf then says " (deleted)".
 	deleted atomic.Bool
-	// refs pins the dentry in the cache: open files, mounts that use it
-	// as point or root, and VirtualDentry.IncRef holders.
+	// refs counts the references on the dentry: one while it is cached,
+	// one per child dentry (children hold their parents), one per mount
+	// using it as point or root, one per open file, walk step in progress
+	// and VirtualDentry holder. The vnode is Released when it reaches
+	// zero; nothing can reach the dentry then (see doc.go, Lifetime).
 	refs atomic.Int64
 	// mounts counts the mounts whose Point this is, so that the walk
 	// takes VFS.mountMu only where something is mounted. Written under
@@ -54,29 +56,41 @@ type Dentry struct {
 	lruElem *list.Element
 }
 
-// newDentry makes the dentry of vn (nil: negative) called name in parent.
-// Unless it is a filesystem root, vn is Released once the dentry is
-// garbage: nothing (cache, file, walk, cwd) can then use it again.
+// newDentry makes the dentry of vn (nil: negative) called name in parent,
+// holding one reference for the caller; it takes a reference on parent.
+// On error vn is Released (unless it is a filesystem root).
 func newDentry(fs Filesystem, parent *Dentry, name string, vn Vnode) (*Dentry, error) {
 	d := &Dentry{fs: fs, parent: parent, name: name, vnode: vn}
-	if vn == nil {
-		return d, nil
+	d.refs.Store(1)
+	if vn != nil {
+		typ, err := vnodeType(vn)
+		if err != nil {
+			if parent != nil {
+				vn.Release()
+			}
+			return nil, err
+		}
+		d.typ = typ
+		if d.typ == unix.S_IFDIR {
+			d.children = make(map[string]*Dentry)
+		}
+	}
+	if parent != nil {
+		parent.IncRef()
+	}
+	return d, nil
+}
+
+// vnodeType returns vn's S_IFMT bits, from Typer when vn implements it.
+func vnodeType(vn Vnode) (uint32, error) {
+	if t, ok := vn.(Typer); ok {
+		return t.Type(), nil
 	}
 	attr, err := vn.Getattr()
 	if err != nil {
-		if parent != nil {
-			vn.Release()
-		}
-		return nil, err
+		return 0, err
 	}
-	d.typ = attr.Type()
-	if d.typ == unix.S_IFDIR {
-		d.children = make(map[string]*Dentry)
-	}
-	if parent != nil {
-		runtime.AddCleanup(d, func(vn Vnode) { vn.Release() }, vn)
-	}
-	return d, nil
+	return attr.Type(), nil
 }
 
 // Vnode returns the vnode d names; nil for a negative dentry.
@@ -94,22 +108,73 @@ func (d *Dentry) Negative() bool { return d.vnode == nil }
 // Deleted reports whether d's name was removed (getcwd's ENOENT).
 func (d *Dentry) Deleted() bool { return d.deleted.Load() }
 
-// IncRef pins d in the name cache.
-func (d *Dentry) IncRef() { d.refs.Add(1) }
+// IncRef takes a reference on d.
+//
+// Preconditions: the caller holds a reference on d, or d is cached and
+// the caller holds d's parent's mu.
+func (d *Dentry) IncRef() {
+	if d.refs.Add(1) <= 1 {
+		panic("vfs: Dentry.IncRef on a dead dentry")
+	}
+}
 
-// DecRef drops a pin taken by IncRef.
+// TryIncRef takes a reference on d unless d is already dead (its vnode
+// Released), for a caller that read d from a place that does not pin it
+// (another task's cwd, which may change meanwhile).
+func (d *Dentry) TryIncRef() bool {
+	for {
+		n := d.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if d.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// DecRef drops a reference; the last one Releases the vnode and drops
+// the reference d held on its parent.
 func (d *Dentry) DecRef() {
-	if d.refs.Add(-1) < 0 {
-		panic("vfs: Dentry.DecRef below zero")
+	for {
+		switch n := d.refs.Add(-1); {
+		case n > 0:
+			return
+		case n < 0:
+			panic("vfs: Dentry.DecRef below zero")
+		}
+		// Dead: uncached, unpinned, no children. Nothing reaches d but
+		// its own pointers; its parent is stable (a rename pins what it
+		// moves).
+		p := d.parent
+		if p == nil {
+			return // a filesystem root: its vnode lives with the filesystem
+		}
+		if d.vnode != nil {
+			d.vnode.Release()
+		}
+		d = p
 	}
 }
 
 // IncRef pins vd: a reference on its mount (Unmount is EBUSY while held)
-// and on its dentry (the name cache keeps it). Cwd and root holders
-// should use this rather than Mount.IncRef alone.
+// and on its dentry (its vnode stays live). Cwd and root holders use
+// this rather than Mount.IncRef alone.
+//
+// Preconditions: the caller holds a reference on vd.
 func (vd VirtualDentry) IncRef() {
 	vd.Mount.IncRef()
 	vd.Dentry.IncRef()
+}
+
+// TryIncRef is IncRef for a vd read from a place that does not pin it;
+// false if its dentry is dead.
+func (vd VirtualDentry) TryIncRef() bool {
+	if !vd.Dentry.TryIncRef() {
+		return false
+	}
+	vd.Mount.IncRef()
+	return true
 }
 
 // DecRef drops what IncRef took.
@@ -118,15 +183,17 @@ func (vd VirtualDentry) DecRef() {
 	vd.Mount.DecRef()
 }
 
-// lookupChild returns d's child called name, from the cache when the
-// filesystem revalidates it, else from d's vnode. A missing name gives a
-// negative dentry, not an error.
+// lookupChild returns d's child called name, with a reference, from the
+// cache when the filesystem revalidates it, else from d's vnode. A
+// missing name gives a negative dentry, not an error.
 //
-// Preconditions: d is a directory; no Dentry.mu held.
+// Preconditions: d is a directory the caller holds a reference on; no
+// Dentry.mu held.
 func (v *VFS) lookupChild(d *Dentry, name string) (*Dentry, error) {
 	d.mu.RLock()
 	c := d.children[name]
 	if c != nil && v.revalidate(d, name, c) {
+		c.IncRef()
 		d.mu.RUnlock()
 		c.accessed.Store(true)
 		return c, nil
@@ -150,6 +217,7 @@ func (v *VFS) lookupChildLocked(d *Dentry, name string) (*Dentry, error) {
 func (v *VFS) lookupLocked(d *Dentry, name string, stale *Dentry) (*Dentry, error) {
 	if c := d.children[name]; c != nil {
 		if c != stale && v.revalidate(d, name, c) {
+			c.IncRef()
 			c.accessed.Store(true)
 			return c, nil
 		}
@@ -182,13 +250,15 @@ func (v *VFS) revalidate(d *Dentry, name string, c *Dentry) bool {
 }
 
 // insertChildLocked caches c as d's child, replacing whatever was cached
-// under that name.
+// under that name. The cache takes its own reference on c.
 //
-// Preconditions: d.mu is held for writing; c.parent == d.
+// Preconditions: d.mu is held for writing; c.parent == d; the caller
+// holds a reference on c.
 func (v *VFS) insertChildLocked(d *Dentry, c *Dentry) {
 	if old := d.children[c.name]; old != nil {
 		v.dropChildLocked(d, old)
 	}
+	c.IncRef()
 	d.children[c.name] = c
 	c.cached = true
 	v.lruMu.Lock()
@@ -196,11 +266,12 @@ func (v *VFS) insertChildLocked(d *Dentry, c *Dentry) {
 	v.lruMu.Unlock()
 }
 
-// dropChildLocked removes c from the cache. c keeps its parent and name,
-// so holders of c still see its path; its vnode is released once nothing
-// references c.
+// dropChildLocked removes c from the cache and drops the cache's
+// reference. c keeps its parent and name, so holders of c still see its
+// path; its vnode is Released once nothing references c.
 //
-// Preconditions: d.mu is held for writing; d.children[c.name] == c.
+// Preconditions: d.mu is held for writing; d.children[c.name] == c; the
+// caller holds a reference on d.
 func (v *VFS) dropChildLocked(d *Dentry, c *Dentry) {
 	delete(d.children, c.name)
 	c.cached = false
@@ -210,6 +281,7 @@ func (v *VFS) dropChildLocked(d *Dentry, c *Dentry) {
 		c.lruElem = nil
 	}
 	v.lruMu.Unlock()
+	c.DecRef()
 }
 
 // invalidateLocked forgets the cached entry d/name, if any, after an
@@ -235,21 +307,12 @@ func (v *VFS) removeLocked(d *Dentry, name string) {
 	}
 }
 
-// evictable reports whether c can leave the cache: no pins, not a mount
-// point, no cached children.
+// evictable reports whether c can leave the cache: the cache's is its
+// only reference (no pins, children or mounts).
 //
 // Preconditions: c's parent's mu is held.
 func evictable(c *Dentry) bool {
-	if c.refs.Load() > 0 || c.mounts.Load() > 0 {
-		return false
-	}
-	if c.children == nil {
-		return true
-	}
-	c.mu.RLock()
-	n := len(c.children)
-	c.mu.RUnlock()
-	return n == 0
+	return c.refs.Load() == 1
 }
 
 // shrink evicts least recently used unpinned leaves until the cache is
@@ -276,16 +339,21 @@ func (v *VFS) shrink() {
 		}
 		c := e.Value.(*Dentry)
 		v.lru.MoveToFront(e)
-		v.lruMu.Unlock()
 		if c.accessed.Swap(false) {
+			v.lruMu.Unlock()
 			continue
 		}
+		// c, in the LRU, is cached and holds its parent; pin the parent
+		// before c can leave, so that it outlives the eviction below.
 		p := c.parent
+		p.IncRef()
+		v.lruMu.Unlock()
 		p.mu.Lock()
 		if c.cached && p.children[c.name] == c && evictable(c) {
 			v.dropChildLocked(p, c)
 			over--
 		}
 		p.mu.Unlock()
+		p.DecRef()
 	}
 }

@@ -31,16 +31,43 @@
 // a stale one is dropped and looked up again. Operations that change a
 // name drop or move its entry while holding the directory's lock, so the
 // cache never disagrees with what the guest did. Cached dentries sit in an
-// LRU bounded at 4096; eviction takes unpinned leaves only, least
-// recently used first with a second chance. Children hold their parents
-// (a pointer), so a cwd or an open file keeps its path. A vnode is
-// Released when its dentry is garbage (runtime.AddCleanup): no cache
-// entry, open file, walk in progress or cwd can reach it any more.
-// Filesystem roots are never Released.
+// LRU bounded at 4096; eviction takes unreferenced leaves only, least
+// recently used first with a second chance.
+//
+// # Lifetime
+//
+// Dentries are reference counted, as Linux's (dget/dput). References are
+// held by: the cache, while the dentry is cached (one); each child dentry
+// on its parent, so a cwd or an open file keeps its path and ".." stays
+// live; each mount on its point and root; each File on its position;
+// FSContexts on cwd and root; and every walk on the position it stands on
+// (a step takes the next position's reference before it drops the
+// previous one). When the count reaches zero the dentry is uncached and
+// unreachable, and its vnode is Released right then, exactly once, never
+// by the garbage collector: a dirfs vnode's host descriptor is closed as
+// soon as nothing can use it, and never while anything can. Filesystem
+// roots are never Released.
+//
+// The rules for callers:
+//
+//   - Walk and WalkParent return a position with a reference the caller
+//     owns: DecRef it when done (Linux's path_put). MagicLink.Target
+//     returns one too, which the walk takes over.
+//   - Every other VirtualDentry argument (start, Context.Root and Cwd, the
+//     vd of Stat, OpenAt, Setattr, ...) is borrowed: the caller keeps it
+//     referenced for the duration of the call. A position read from a
+//     place that does not pin it (another task's cwd) is taken with
+//     TryIncRef, which fails once the dentry is dead.
+//   - Dentry.Vnode's result is valid only while the caller holds a
+//     reference on the dentry.
+//
+// A missing DecRef keeps a dentry (and its host descriptor) cached
+// forever; a use after the last DecRef reaches a Released vnode, which
+// dirfs answers with EBADF without touching any host descriptor. Neither
+// can reach a host object the guest should not.
 //
 // Pins: File and VirtualDentry.IncRef hold a Mount reference (Unmount is
-// EBUSY while any is held) and a Dentry reference (eviction skips the
-// dentry); Mount.IncRef alone is the mount's half.
+// EBUSY while any is held) and a Dentry reference.
 //
 // Lock order:
 //

@@ -36,8 +36,15 @@ func user(uid uint32, groups ...uint32) *Cred {
 	return &Cred{UID: uid, GID: uid, Groups: groups}
 }
 
+// walk walks path from the root and drops the result's reference at
+// once: the result is for identity and path checks only (its vnode may
+// be Released by then), not for vnode operations.
 func (e *env) walk(path string, flags int) (VirtualDentry, error) {
-	return e.v.Walk(e.ctx, VirtualDentry{}, path, flags)
+	vd, err := e.v.Walk(e.ctx, VirtualDentry{}, path, flags)
+	if err == nil {
+		vd.DecRef()
+	}
+	return vd, err
 }
 
 func (e *env) mustWalk(path string, flags int) VirtualDentry {

@@ -231,6 +231,21 @@ func (v *VFS) attachLocked(parent *Mount, point, root *Dentry, fs Filesystem, fl
 // and everything mounted below it leave the tree at once and stay usable
 // by whoever holds them.
 func (v *VFS) Unmount(m *Mount, detach bool) error {
+	return v.unmount(m, detach, 0)
+}
+
+// UnmountAt is Unmount for umount(2): vd is the top of the mount, found
+// by the caller's walk, whose reference does not make the mount busy.
+// EINVAL if vd is not the top of a mount.
+func (v *VFS) UnmountAt(vd VirtualDentry, detach bool) error {
+	if !vd.Ok() || vd.Dentry != vd.Mount.Root {
+		return unix.EINVAL
+	}
+	return v.unmount(vd.Mount, detach, 1)
+}
+
+// unmount is Unmount; held is how many of m's references the caller owns.
+func (v *VFS) unmount(m *Mount, detach bool, held int64) error {
 	v.mountMu.Lock()
 	defer v.mountMu.Unlock()
 	if m.detached {
@@ -239,7 +254,7 @@ func (v *VFS) Unmount(m *Mount, detach bool) error {
 	if m.Parent == nil {
 		return unix.EBUSY
 	}
-	if !detach && (len(v.childrenLocked(m)) > 0 || m.refs.Load() > 0) {
+	if !detach && (len(v.childrenLocked(m)) > 0 || m.refs.Load() > held) {
 		return unix.EBUSY
 	}
 	v.detachLocked(m)
@@ -278,23 +293,29 @@ func (v *VFS) detachLocked(m *Mount) {
 	v.putFSRootLocked(m.FS)
 }
 
-// mountedOn returns the topmost mount stacked on vd, or nil.
-func (v *VFS) mountedOn(vd VirtualDentry) *Mount {
-	if vd.Dentry.mounts.Load() == 0 {
-		return nil
-	}
+// mountedOn returns the top of the topmost mount stacked on vd, with a
+// reference, if any.
+func (v *VFS) mountedOn(vd VirtualDentry) (VirtualDentry, bool) {
 	v.mountMu.RLock()
 	defer v.mountMu.RUnlock()
 	stack := v.mountsAt[mountKey{vd.Mount, vd.Dentry}]
 	if len(stack) == 0 {
-		return nil
+		return VirtualDentry{}, false
 	}
-	return stack[len(stack)-1]
+	top := v.Root(stack[len(stack)-1])
+	top.IncRef() // the mount holds its root
+	return top, true
 }
 
-// isAttached reports whether m is in the tree.
-func (v *VFS) isAttached(m *Mount) bool {
+// mountPoint returns where m is attached, with a reference, if m is an
+// attached mount with a parent.
+func (v *VFS) mountPoint(m *Mount) (VirtualDentry, bool) {
 	v.mountMu.RLock()
 	defer v.mountMu.RUnlock()
-	return !m.detached
+	if m.Parent == nil || m.detached {
+		return VirtualDentry{}, false
+	}
+	up := VirtualDentry{m.Parent, m.Point}
+	up.IncRef() // the attached mount holds its point
+	return up, true
 }

@@ -13,7 +13,8 @@ import (
 // made, as Linux's filename_create: EEXIST if the name exists (or is ".",
 // ".." or the root), ENOENT for a trailing slash unless isDir, EROFS, EXDEV
 // if sameMount is set and differs, EACCES without write and search
-// permission. On success the directory's mu is held for writing.
+// permission. On success the directory's mu is held for writing and the
+// caller owns a reference on it; endCreate drops both.
 func (v *VFS) beginCreate(ctx *Context, start VirtualDentry, path string, isDir bool, sameMount *Mount) (VirtualDentry, string, error) {
 	w, start, err := v.newWalker(ctx, start, path, 0)
 	if err != nil {
@@ -28,15 +29,18 @@ func (v *VFS) beginCreate(ctx *Context, start VirtualDentry, path string, isDir 
 	}
 	switch name {
 	case "", ".", "..":
+		dir.DecRef()
 		return VirtualDentry{}, "", unix.EEXIST
 	}
 	d := dir.Dentry
 	d.mu.Lock()
 	err = func() error {
 		c, err := v.lookupChildLocked(d, name)
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
+		}
+		defer c.DecRef()
+		switch {
 		case !c.Negative():
 			return unix.EEXIST
 		case trailing && !isDir:
@@ -50,6 +54,7 @@ func (v *VFS) beginCreate(ctx *Context, start VirtualDentry, path string, isDir 
 	}()
 	if err != nil {
 		d.mu.Unlock()
+		dir.DecRef()
 		return VirtualDentry{}, "", err
 	}
 	return dir, name, nil
@@ -60,6 +65,7 @@ func (v *VFS) beginCreate(ctx *Context, start VirtualDentry, path string, isDir 
 func (v *VFS) endCreate(dir VirtualDentry, name string) {
 	v.invalidateLocked(dir.Dentry, name)
 	dir.Dentry.mu.Unlock()
+	dir.DecRef()
 	v.shrink()
 }
 
@@ -128,6 +134,7 @@ func (v *VFS) Link(ctx *Context, oldStart VirtualDentry, oldPath string, oldFlag
 	if err != nil {
 		return err
 	}
+	defer old.DecRef()
 	dir, name, err := v.beginCreate(ctx, newStart, newPath, false, old.Mount)
 	if err != nil {
 		return err
@@ -164,7 +171,9 @@ func mayLink(cred *Cred, d *Dentry) error {
 
 // beginRemove resolves path's parent for unlink and rmdir, checks the
 // mount is writable and locks the parent. It returns the victim's cached
-// dentry (maybe negative) and whether a slash followed the name.
+// dentry (maybe negative) and whether a slash followed the name; the
+// caller owns references on the parent and the victim, and drops them
+// with endRemove.
 func (v *VFS) beginRemove(ctx *Context, start VirtualDentry, path string, special func(name string) error) (VirtualDentry, *Dentry, bool, error) {
 	w, start, err := v.newWalker(ctx, start, path, 0)
 	if err != nil {
@@ -180,19 +189,30 @@ func (v *VFS) beginRemove(ctx *Context, start VirtualDentry, path string, specia
 	if name == "" {
 		name = "/"
 	}
-	if err := special(name); err != nil {
-		return VirtualDentry{}, nil, false, err
+	err = special(name)
+	if err == nil && dir.Mount.ReadOnly() {
+		err = unix.EROFS
 	}
-	if dir.Mount.ReadOnly() {
-		return VirtualDentry{}, nil, false, unix.EROFS
+	if err != nil {
+		dir.DecRef()
+		return VirtualDentry{}, nil, false, err
 	}
 	dir.Dentry.mu.Lock()
 	c, err := v.lookupChildLocked(dir.Dentry, name)
 	if err != nil {
 		dir.Dentry.mu.Unlock()
+		dir.DecRef()
 		return VirtualDentry{}, nil, false, err
 	}
 	return dir, c, trailing, nil
+}
+
+// endRemove unlocks what beginRemove locked and drops its references.
+func (v *VFS) endRemove(dir VirtualDentry, c *Dentry) {
+	dir.Dentry.mu.Unlock()
+	c.DecRef()
+	dir.DecRef()
+	v.shrink()
 }
 
 // Unlink removes the non-directory path (unlink(2)).
@@ -208,8 +228,7 @@ func (v *VFS) Unlink(ctx *Context, start VirtualDentry, path string) error {
 		return err
 	}
 	d := dir.Dentry
-	defer v.shrink()
-	defer d.mu.Unlock()
+	defer v.endRemove(dir, c)
 	switch {
 	case c.Negative():
 		return unix.ENOENT
@@ -245,8 +264,7 @@ func (v *VFS) Rmdir(ctx *Context, start VirtualDentry, path string) error {
 		return err
 	}
 	d := dir.Dentry
-	defer v.shrink()
-	defer d.mu.Unlock()
+	defer v.endRemove(dir, c)
 	if err := v.mayDelete(ctx.cred(), d, c, true); err != nil {
 		return err
 	}

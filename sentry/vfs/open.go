@@ -48,6 +48,7 @@ func (v *VFS) OpenResolve(ctx *Context, start VirtualDentry, path string, flags 
 	if err != nil {
 		return nil, err
 	}
+	defer vd.DecRef()
 	return v.openResolved(w.ctx, vd, flags, w.noTarget)
 }
 
@@ -74,50 +75,70 @@ func (v *VFS) openCreate(w *walker, start VirtualDentry, path string, flags int,
 		if err != nil {
 			return nil, err
 		}
-		switch name {
-		case "", ".", "..":
-			// The root or a dot: an existing directory.
-			return nil, unix.EISDIR
-		}
-		if trailing {
-			return nil, unix.EISDIR
-		}
-		d := dir.Dentry
-		d.mu.Lock()
-		c, err := v.lookupChildLocked(d, name)
-		if err != nil {
-			d.mu.Unlock()
-			return nil, err
-		}
-		if c.Negative() {
-			f, err := v.createLocked(w.ctx, dir, name, flags, mode)
-			d.mu.Unlock()
-			v.shrink()
-			return f, err
-		}
-		d.mu.Unlock()
-		if flags&unix.O_EXCL != 0 {
-			return nil, unix.EEXIST
-		}
-		vd, err := w.crossDown(VirtualDentry{dir.Mount, c})
-		if err != nil {
-			return nil, err
-		}
-		if !vd.Dentry.IsSymlink() {
-			return v.openResolved(w.ctx, vd, flags, false)
-		}
-		if flags&unix.O_NOFOLLOW != 0 {
-			return nil, unix.ELOOP
-		}
-		text, target, err := w.pickLink(vd)
-		if err != nil {
-			return nil, err
-		}
+		f, text, cerr := v.createOrOpen(w, dir, name, trailing, flags, mode)
 		if text == "" {
-			return v.openResolved(w.ctx, target, flags, w.noTarget)
+			dir.DecRef()
+			return f, cerr
 		}
-		dir, name, trailing, err = w.parent(dir, text)
+		next, nname, ntrailing, perr := w.parent(dir, text)
+		dir.DecRef()
+		dir, name, trailing, err = next, nname, ntrailing, perr
 	}
+}
+
+// createOrOpen makes and opens dir/name, or opens it if it exists; for a
+// symlink to follow, it returns the link's text instead.
+func (v *VFS) createOrOpen(w *walker, dir VirtualDentry, name string, trailing bool, flags int, mode uint32) (*File, string, error) {
+	switch name {
+	case "", ".", "..":
+		// The root or a dot: an existing directory.
+		return nil, "", unix.EISDIR
+	}
+	if trailing {
+		return nil, "", unix.EISDIR
+	}
+	d := dir.Dentry
+	d.mu.Lock()
+	c, err := v.lookupChildLocked(d, name)
+	if err != nil {
+		d.mu.Unlock()
+		return nil, "", err
+	}
+	if c.Negative() {
+		f, err := v.createLocked(w.ctx, dir, name, flags, mode)
+		d.mu.Unlock()
+		c.DecRef()
+		v.shrink()
+		return f, "", err
+	}
+	d.mu.Unlock()
+	if flags&unix.O_EXCL != 0 {
+		c.DecRef()
+		return nil, "", unix.EEXIST
+	}
+	dir.Mount.IncRef()
+	vd, err := w.crossDown(VirtualDentry{dir.Mount, c})
+	if err != nil {
+		return nil, "", err
+	}
+	defer vd.DecRef()
+	if !vd.Dentry.IsSymlink() {
+		f, err := v.openResolved(w.ctx, vd, flags, false)
+		return f, "", err
+	}
+	if flags&unix.O_NOFOLLOW != 0 {
+		return nil, "", unix.ELOOP
+	}
+	text, target, err := w.pickLink(vd)
+	if err != nil {
+		return nil, "", err
+	}
+	if text == "" {
+		defer target.DecRef()
+		f, err := v.openResolved(w.ctx, target, flags, w.noTarget)
+		return f, "", err
+	}
+	return nil, text, nil
 }
 
 // createLocked makes and opens the regular file name in dir.
@@ -142,6 +163,7 @@ func (v *VFS) createLocked(ctx *Context, dir VirtualDentry, name string, flags i
 		impl.Close()
 		return nil, err
 	}
+	defer c.DecRef()
 	v.insertChildLocked(dir.Dentry, c)
 	return newFile(VirtualDentry{dir.Mount, c}, flags, impl), nil
 }

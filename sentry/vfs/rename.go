@@ -19,10 +19,12 @@ func (v *VFS) Rename(ctx *Context, oldStart VirtualDentry, oldPath string, newSt
 	if err != nil {
 		return err
 	}
+	defer oldDir.DecRef()
 	newDir, newName, newTrail, err := v.WalkParent(ctx, newStart, newPath, 0)
 	if err != nil {
 		return err
 	}
+	defer newDir.DecRef()
 	switch oldName {
 	case "/", ".", "..":
 		return unix.EBUSY
@@ -58,6 +60,7 @@ func (v *VFS) Rename(ctx *Context, oldStart VirtualDentry, oldPath string, newSt
 	if err != nil {
 		return err
 	}
+	defer oc.DecRef()
 	if oc.Negative() {
 		return unix.ENOENT
 	}
@@ -65,6 +68,7 @@ func (v *VFS) Rename(ctx *Context, oldStart VirtualDentry, oldPath string, newSt
 	if err != nil {
 		return err
 	}
+	defer nc.DecRef()
 	switch {
 	case exchange && nc.Negative():
 		return unix.ENOENT
@@ -146,11 +150,15 @@ func (v *VFS) Rename(ctx *Context, oldStart VirtualDentry, oldPath string, newSt
 	return nil
 }
 
-// moveLocked caches c as to's child called name.
+// moveLocked caches c as to's child called name; c's reference on its
+// parent moves to to.
 //
 // Preconditions: VFS.renameMu is held for writing, to.mu too; c is
-// removed from its old parent's children.
+// removed from its old parent's children; the caller holds references on
+// the old parent and c.
 func moveLocked(c *Dentry, to *Dentry, name string) {
+	to.IncRef()
+	c.parent.DecRef()
 	c.parent = to
 	c.name = name
 	to.children[name] = c

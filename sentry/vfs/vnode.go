@@ -156,9 +156,19 @@ type Vnode interface {
 	// Statfs returns the figures of the filesystem holding the vnode.
 	Statfs() (unix.Statfs_t, error)
 
-	// Release drops what the vnode holds (host descriptors, memory) once the
-	// name cache lets it go. No other method is called after Release.
+	// Release drops what the vnode holds (host descriptors, memory) once
+	// the last reference on its dentry is gone: it is uncached and no file,
+	// walk, cwd, mount or caller holds it. The VFS calls it exactly once,
+	// and calls no other method afterwards (see doc.go, Lifetime).
 	Release()
+}
+
+// Typer is implemented by vnodes that know their file type without a
+// Getattr (dirfs reads it with the lookup): the name cache asks it, once
+// per new dentry, instead of Getattr.
+type Typer interface {
+	// Type returns the vnode's S_IFMT bits, which never change.
+	Type() uint32
 }
 
 // FileImpl is the filesystem's half of an open file description.

@@ -67,6 +67,10 @@ func (v *VFS) firstRoot() VirtualDentry {
 // Walk resolves path from start (relative paths) or ctx.Root (absolute
 // ones), as Linux's path lookup. flags are the resolve flags of api.go.
 // start may be the zero VirtualDentry for ctx.Cwd.
+//
+// The result holds a reference the caller owns and drops with DecRef
+// (Linux's path_put); start and ctx's Root and Cwd are borrowed: the
+// caller keeps them referenced until Walk returns.
 func (v *VFS) Walk(ctx *Context, start VirtualDentry, path string, flags int) (VirtualDentry, error) {
 	w, start, err := v.newWalker(ctx, start, path, flags)
 	if err != nil {
@@ -75,7 +79,8 @@ func (v *VFS) Walk(ctx *Context, start VirtualDentry, path string, flags int) (V
 	return w.walk(start, path)
 }
 
-// walk is Walk's body, for callers that need the walker afterwards.
+// walk is Walk's body, for callers that need the walker afterwards. The
+// result is owned by the caller; start is borrowed.
 func (w *walker) walk(start VirtualDentry, path string) (VirtualDentry, error) {
 	var vd VirtualDentry
 	if path == "" {
@@ -83,6 +88,7 @@ func (w *walker) walk(start VirtualDentry, path string) (VirtualDentry, error) {
 			return VirtualDentry{}, unix.ENOENT
 		}
 		vd = start
+		vd.IncRef()
 	} else {
 		var err error
 		if vd, err = w.resolve(start, path, w.flags&FollowFinal != 0); err != nil {
@@ -90,6 +96,7 @@ func (w *walker) walk(start VirtualDentry, path string) (VirtualDentry, error) {
 		}
 	}
 	if w.flags&MustBeDir != 0 && !vd.Dentry.IsDir() {
+		vd.DecRef()
 		return VirtualDentry{}, unix.ENOTDIR
 	}
 	return vd, nil
@@ -99,7 +106,8 @@ func (w *walker) walk(start VirtualDentry, path string) (VirtualDentry, error) {
 // directory that holds it, the last component, and whether slashes
 // followed it. The last component may be "." or ".."; it is "/" when
 // path names the root itself ("/", "//"). The parent has been checked to
-// be a searchable directory.
+// be a searchable directory. As with Walk, the caller owns a reference on
+// the parent and drops it with DecRef.
 func (v *VFS) WalkParent(ctx *Context, start VirtualDentry, path string, flags int) (parent VirtualDentry, name string, trailingSlash bool, err error) {
 	w, start, err := v.newWalker(ctx, start, path, flags)
 	if err != nil {
@@ -118,6 +126,12 @@ func (v *VFS) WalkParent(ctx *Context, start VirtualDentry, path string, flags i
 	return parent, name, trailingSlash, nil
 }
 
+// Ownership in the walk: every walker method borrows the positions it is
+// given (the caller holds them) and returns positions with a reference
+// the caller owns. Each step takes its reference on the next position
+// before the previous one is dropped, so nothing a walk stands on is ever
+// Released under it.
+
 // resolve walks path from start to its end; follow says whether a final
 // symlink is followed (a trailing slash always follows).
 func (w *walker) resolve(start VirtualDentry, path string, follow bool) (VirtualDentry, error) {
@@ -129,10 +143,12 @@ func (w *walker) resolve(start VirtualDentry, path string, follow bool) (Virtual
 		return dir, nil
 	}
 	vd, err := w.step(dir, name, follow || trailing)
+	dir.DecRef()
 	if err != nil {
 		return VirtualDentry{}, err
 	}
 	if trailing && !vd.Dentry.IsDir() {
+		vd.DecRef()
 		return VirtualDentry{}, unix.ENOTDIR
 	}
 	return vd, nil
@@ -145,11 +161,12 @@ func (w *walker) resolve(start VirtualDentry, path string, follow bool) (Virtual
 func (w *walker) parent(start VirtualDentry, path string) (VirtualDentry, string, bool, error) {
 	cur := start
 	if strings.HasPrefix(path, "/") {
-		var err error
-		if cur, err = w.jumpRoot(cur); err != nil {
+		if err := w.checkRoot(cur); err != nil {
 			return VirtualDentry{}, "", false, err
 		}
+		cur = w.root
 	}
+	cur.IncRef()
 	for {
 		path = strings.TrimLeft(path, "/")
 		if path == "" {
@@ -157,19 +174,23 @@ func (w *walker) parent(start VirtualDentry, path string) (VirtualDentry, string
 		}
 		comp, rest, _ := strings.Cut(path, "/")
 		if err := w.checkDir(cur); err != nil {
+			cur.DecRef()
 			return VirtualDentry{}, "", false, err
 		}
 		if len(comp) > NameMax {
+			cur.DecRef()
 			return VirtualDentry{}, "", false, unix.ENAMETOOLONG
 		}
 		rest = strings.TrimLeft(rest, "/")
 		if rest == "" {
 			return cur, comp, len(path) > len(comp), nil
 		}
-		var err error
-		if cur, err = w.step(cur, comp, true); err != nil {
+		next, err := w.step(cur, comp, true)
+		cur.DecRef()
+		if err != nil {
 			return VirtualDentry{}, "", false, err
 		}
+		cur = next
 		path = rest
 	}
 }
@@ -191,6 +212,7 @@ func (w *walker) step(dir VirtualDentry, name string, follow bool) (VirtualDentr
 	w.noTarget = false
 	switch name {
 	case ".":
+		dir.IncRef()
 		return dir, nil
 	case "..":
 		return w.dotdot(dir)
@@ -200,14 +222,18 @@ func (w *walker) step(dir VirtualDentry, name string, follow bool) (VirtualDentr
 		return VirtualDentry{}, err
 	}
 	if c.Negative() {
+		c.DecRef()
 		return VirtualDentry{}, unix.ENOENT
 	}
+	dir.Mount.IncRef()
 	vd, err := w.crossDown(VirtualDentry{dir.Mount, c})
 	if err != nil {
 		return VirtualDentry{}, err
 	}
 	if follow && vd.Dentry.IsSymlink() {
-		return w.follow(dir, vd)
+		t, err := w.follow(dir, vd)
+		vd.DecRef()
+		return t, err
 	}
 	return vd, nil
 }
@@ -224,7 +250,7 @@ func (w *walker) follow(dir, link VirtualDentry) (VirtualDentry, error) {
 
 // pickLink counts one more symlink followed and returns its text, or for
 // a magic link "" and where it leads (the link itself for ErrNoTarget,
-// with w.noTarget set).
+// with w.noTarget set), a position the caller owns.
 func (w *walker) pickLink(link VirtualDentry) (string, VirtualDentry, error) {
 	w.links++
 	if w.links > MaxSymlinks || w.flags&NoSymlinks != 0 {
@@ -240,6 +266,7 @@ func (w *walker) pickLink(link VirtualDentry) (string, VirtualDentry, error) {
 		t, err := ml.Target(w.ctx)
 		if err == ErrNoTarget {
 			w.noTarget = true
+			link.IncRef()
 			return "", link, nil
 		}
 		if err != nil {
@@ -249,6 +276,7 @@ func (w *walker) pickLink(link VirtualDentry) (string, VirtualDentry, error) {
 			return "", VirtualDentry{}, unix.ENOENT
 		}
 		if w.flags&NoXdev != 0 && t.Mount != link.Mount {
+			t.DecRef()
 			return "", VirtualDentry{}, unix.EXDEV
 		}
 		return "", t, nil
@@ -271,59 +299,79 @@ func readlinkFor(ctx *Context, vn Vnode) (string, error) {
 	return vn.Readlink()
 }
 
-// jumpRoot moves an absolute path (or symlink) to the walk's root.
-func (w *walker) jumpRoot(cur VirtualDentry) (VirtualDentry, error) {
+// checkRoot checks that an absolute path (or symlink) met at cur may jump
+// to the walk's root.
+func (w *walker) checkRoot(cur VirtualDentry) error {
 	if w.flags&Beneath != 0 {
-		return VirtualDentry{}, unix.EXDEV
+		return unix.EXDEV
 	}
 	if w.flags&NoXdev != 0 && cur.Mount != w.root.Mount {
-		return VirtualDentry{}, unix.EXDEV
+		return unix.EXDEV
 	}
-	return w.root, nil
+	return nil
 }
 
 // dotdot moves to the parent of cur: nowhere at the walk's root, across
 // to the mount point at a mount's root, then down into whatever is
 // mounted there (Linux's follow_dotdot).
 func (w *walker) dotdot(cur VirtualDentry) (VirtualDentry, error) {
+	cur.IncRef()
 	for {
 		if cur == w.root {
 			if w.flags&Beneath != 0 {
+				cur.DecRef()
 				return VirtualDentry{}, unix.EXDEV
 			}
 			return cur, nil
 		}
 		if cur.Dentry != cur.Mount.Root {
+			// The child holds its parent, and renameMu keeps it its
+			// parent until the new reference is taken.
 			w.v.renameMu.RLock()
 			p := cur.Dentry.parent
+			if p != nil {
+				p.IncRef()
+			}
 			w.v.renameMu.RUnlock()
 			if p == nil {
 				return cur, nil
 			}
-			cur = VirtualDentry{cur.Mount, p}
+			cur.Dentry.DecRef()
+			cur.Dentry = p
 			break
 		}
-		if cur.Mount.Parent == nil || !w.v.isAttached(cur.Mount) {
+		up, ok := w.v.mountPoint(cur.Mount)
+		if !ok {
 			return cur, nil
 		}
 		if w.flags&NoXdev != 0 {
+			up.DecRef()
+			cur.DecRef()
 			return VirtualDentry{}, unix.EXDEV
 		}
-		cur = VirtualDentry{cur.Mount.Parent, cur.Mount.Point}
+		cur.DecRef()
+		cur = up
 	}
 	return w.crossDown(cur)
 }
 
 // crossDown follows the mounts stacked on vd to the topmost one's root.
+// It takes over the caller's reference on vd and returns one on the
+// result.
 func (w *walker) crossDown(vd VirtualDentry) (VirtualDentry, error) {
 	for {
-		m := w.v.mountedOn(vd)
-		if m == nil {
+		if vd.Dentry.mounts.Load() == 0 {
 			return vd, nil
 		}
+		top, ok := w.v.mountedOn(vd)
+		if !ok {
+			return vd, nil
+		}
+		vd.DecRef()
 		if w.flags&NoXdev != 0 {
+			top.DecRef()
 			return VirtualDentry{}, unix.EXDEV
 		}
-		vd = VirtualDentry{m, m.Root}
+		vd = top
 	}
 }

@@ -28,7 +28,7 @@ func walkTree(t *testing.T) *env {
 	}
 	fs.symlink("chain41", "a")
 	fs.add("magic", unix.S_IFLNK|0777, 0, 0).magic = func(*Context) (VirtualDentry, error) {
-		return e.walk("/a/b", 0)
+		return e.v.Walk(e.ctx, VirtualDentry{}, "/a/b", 0) // a reference the walk takes over
 	}
 	fs.add("nt", unix.S_IFLNK|0777, 0, 0).magic = func(*Context) (VirtualDentry, error) {
 		return VirtualDentry{}, ErrNoTarget
@@ -145,7 +145,7 @@ func TestWalkScoped(t *testing.T) {
 		}
 	}
 	// Magic links are refused by scoped walks.
-	e.fs.add("a/m", unix.S_IFLNK|0777, 0, 0).magic = func(*Context) (VirtualDentry, error) { return a, nil }
+	e.fs.add("a/m", unix.S_IFLNK|0777, 0, 0).magic = func(*Context) (VirtualDentry, error) { a.IncRef(); return a, nil }
 	_, err := e.v.Walk(e.ctx, a, "m", Beneath|FollowFinal)
 	check(t, "Walk(Beneath, magic link)", err, unix.EXDEV)
 }

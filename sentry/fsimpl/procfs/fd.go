@@ -124,8 +124,8 @@ func (l *fdLink) hostText() (string, error) {
 	}
 }
 
-// Target implements vfs.MagicLink: the file's position, or ErrNoTarget
-// for a host object. A host path ("/dev/pts/0", an inherited log file) is
+// Target implements vfs.MagicLink: the file's position, with a reference
+// for the walk, or ErrNoTarget for a host object. A host path ("/dev/pts/0", an inherited log file) is
 // never walked: it names the host's tree, not the guest's.
 func (l *fdLink) Target(ctx *vfs.Context) (vfs.VirtualDentry, error) {
 	if err := l.pr.check(); err != nil {
@@ -136,6 +136,7 @@ func (l *fdLink) Target(ctx *vfs.Context) (vfs.VirtualDentry, error) {
 	}
 	if f, ok := l.file(); ok {
 		defer f.DecRef()
+		f.VD.IncRef()
 		return f.VD, nil
 	}
 	if _, err := l.hostText(); err != nil {

@@ -327,7 +327,9 @@ func magic(get func(Process) (vfs.VirtualDentry, string)) func(node) vfs.Vnode {
 	return func(n node) vfs.Vnode { return &magicLink{node: n, get: get} }
 }
 
-// Target implements vfs.MagicLink.
+// Target implements vfs.MagicLink: the position, with a reference for the
+// walk. The process may move its cwd meanwhile: a position already gone
+// is ENOENT.
 func (l *magicLink) Target(ctx *vfs.Context) (vfs.VirtualDentry, error) {
 	if err := l.pr.check(); err != nil {
 		return vfs.VirtualDentry{}, err
@@ -336,7 +338,7 @@ func (l *magicLink) Target(ctx *vfs.Context) (vfs.VirtualDentry, error) {
 		return vfs.VirtualDentry{}, err
 	}
 	vd, _ := l.get(l.pr.p)
-	if !vd.Ok() {
+	if !vd.Ok() || !vd.TryIncRef() {
 		return vfs.VirtualDentry{}, unix.ENOENT
 	}
 	return vd, nil
