@@ -172,6 +172,10 @@ const (
 	fionclex = 0x5450
 )
 
+// sysIoctlCloexec serves the ioctls the filter sends: FIOCLEX and
+// FIONCLEX update the table; the ones that change an inode are refused on
+// read-only mounts (the host's mount is writable: only the guest's VFS
+// knows better), and run natively elsewhere.
 func sysIoctlCloexec(c *Call) Result {
 	fd := uint64(uint32(c.Args[0]))
 	switch uint32(c.Args[1]) {
@@ -179,6 +183,18 @@ func sysIoctlCloexec(c *Call) Result {
 		c.Task.FDs.SetCloexec(fd, fd, true)
 	case fionclex:
 		c.Task.FDs.SetCloexec(fd, fd, false)
+	default:
+		f, ok := c.Task.FDs.Get(int(fd))
+		if !ok {
+			// Not a file of the VFS: a pipe, a socket, or stdio the
+			// operator gave.
+			return Result{Continue: true}
+		}
+		ro := f.VD.Mount.ReadOnly()
+		f.DecRef()
+		if ro {
+			return Errno(unix.EROFS)
+		}
 	}
 	return Result{Continue: true}
 }

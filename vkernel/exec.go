@@ -97,11 +97,6 @@ func (e *execTable) rename(from, to int) {
 
 // execStop handles the filter's RET_TRACE stop (steps 1 and 4).
 func (m *Machine) execStop(t *tracer, tid int) {
-	debugf("execStop %d", tid)
-	if msg, err := unix.PtraceGetEventMsg(tid); err != nil || msg != traceExec {
-		t.resume(tid, 0)
-		return
-	}
 	if s := m.execs.get(tid); s != nil && s.stage == stageFinal {
 		s.stage = stageRunning
 		unix.PtraceSyscall(tid, 0)
@@ -110,6 +105,15 @@ func (m *Machine) execStop(t *tracer, tid int) {
 	var regs unix.PtraceRegs
 	if err := unix.PtraceGetRegs(tid, &regs); err != nil {
 		t.resume(tid, 0)
+		return
+	}
+	// The decision rests on the call, not on the stop's message: a filter
+	// the guest stacked on ours may return RET_TRACE with data of its own
+	// (the newest filter's data wins), and an exec must never run natively.
+	if regs.Orig_rax != unix.SYS_EXECVE && regs.Orig_rax != unix.SYS_EXECVEAT {
+		// A guest filter's RET_TRACE for another call: with no tracer of
+		// the guest's own, Linux fails the call with ENOSYS.
+		skipSyscall(tid, &regs, unix.ENOSYS)
 		return
 	}
 	task := m.kernel.Task(tid)

@@ -18,6 +18,21 @@ const sysExecMarker = 0xbeef
 // traceExec is the RET_TRACE data the filter attaches to execve/execveat.
 const traceExec = 1
 
+// inodeIoctls change an inode through a descriptor that need not be open
+// for writing (owning the file is enough); the sentry refuses them on
+// read-only mounts.
+var inodeIoctls = []uintptr{
+	0x40086602, // FS_IOC_SETFLAGS
+	0x40046602, // FS_IOC32_SETFLAGS
+	0x401c5820, // FS_IOC_FSSETXATTR
+	0x40087602, // FS_IOC_SETVERSION
+	0x40047602, // FS_IOC32_SETVERSION
+	0x800c6613, // FS_IOC_SET_ENCRYPTION_POLICY
+	0xc0506617, // FS_IOC_ADD_ENCRYPTION_KEY
+	0x40806685, // FS_IOC_ENABLE_VERITY
+	0x41009432, // FS_IOC_SETFSLABEL
+}
+
 // tiocLinux is TIOCLINUX, which x/sys/unix does not name.
 const tiocLinux = 0x541C
 
@@ -153,7 +168,7 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		// The commands that create descriptors or change close-on-exec,
 		// which the descriptor table must see.
 		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD),
-		unix.SYS_IOCTL: argIn(1, linux.FIOCLEX, linux.FIONCLEX),
+		unix.SYS_IOCTL: argIn(1, append([]uintptr{linux.FIOCLEX, linux.FIONCLEX}, inodeIoctls...)...),
 	})
 	// TIOCSTI and TIOCLINUX would type into the host's terminal.
 	deny := seccomp.MakeSyscallRules(map[uintptr]seccomp.SyscallRule{
