@@ -47,8 +47,8 @@ type VFS struct {
 	// lru holds every cached dentry but filesystem roots, most recently
 	// used first. Protected by lruMu.
 	lru list.List
-	// cacheLimit is the size above which the LRU is shrunk. Immutable
-	// after New (tests lower it).
+	// cacheLimit is the size above which the LRU is shrunk. Protected by
+	// lruMu.
 	cacheLimit int
 }
 
@@ -68,6 +68,14 @@ func New() *VFS {
 		nextDev:    1,
 		cacheLimit: cacheMax,
 	}
+}
+
+// SetCacheLimit sets the size above which the name cache is shrunk (at
+// least 1), for tests that want eviction under pressure.
+func (v *VFS) SetCacheLimit(n int) {
+	v.lruMu.Lock()
+	defer v.lruMu.Unlock()
+	v.cacheLimit = max(n, 1)
 }
 
 // cred returns ctx's credentials, root's if ctx has none.
