@@ -47,17 +47,56 @@ func (c *Call) setattrAt(dirfd int32, i int, flags int, sa *vfs.SetAttr) Result 
 	return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), vd, sa))
 }
 
-// setattrFD applies sa to descriptor fd; a descriptor the guest made itself
-// (a pipe, a socket) is left to the host.
+// setattrFD applies sa to descriptor fd. A descriptor the guest made
+// itself (a pipe, a socket) or was given (stdio) is changed by the sentry
+// on its own duplicate, not by letting the call continue: another thread
+// could otherwise put a VFS file at that number in between.
 func (c *Call) setattrFD(fd int, sa *vfs.SetAttr) Result {
 	vd, ok, err := c.fdVD(fd)
 	if err != nil {
 		return Errno(err)
 	}
-	if !ok {
-		return Result{Continue: true}
+	if ok {
+		return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), vd, sa))
 	}
-	return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), vd, sa))
+	h, err := c.FDs.Fetch(fd)
+	if err != nil {
+		return Errno(unix.EBADF)
+	}
+	defer unix.Close(h)
+	return Errno(hostSetattr(h, sa))
+}
+
+// hostSetattr applies sa to a host descriptor.
+func hostSetattr(h int, sa *vfs.SetAttr) error {
+	if sa.Mask&vfs.SetMode != 0 {
+		if err := unix.Fchmod(h, sa.Mode); err != nil {
+			return err
+		}
+	}
+	if sa.Mask&(vfs.SetUID|vfs.SetGID) != 0 {
+		uid, gid := -1, -1
+		if sa.Mask&vfs.SetUID != 0 {
+			uid = int(sa.UID)
+		}
+		if sa.Mask&vfs.SetGID != 0 {
+			gid = int(sa.GID)
+		}
+		if err := unix.Fchown(h, uid, gid); err != nil {
+			return err
+		}
+	}
+	if sa.Mask&(vfs.SetAtime|vfs.SetMtime) != 0 {
+		ts := []unix.Timespec{{Nsec: unix.UTIME_OMIT}, {Nsec: unix.UTIME_OMIT}}
+		if sa.Mask&vfs.SetAtime != 0 {
+			ts[0] = sa.Atime
+		}
+		if sa.Mask&vfs.SetMtime != 0 {
+			ts[1] = sa.Mtime
+		}
+		return unix.UtimesNanoAt(h, "", ts, unix.AT_EMPTY_PATH)
+	}
+	return nil
 }
 
 func modeAttr(mode uint64) *vfs.SetAttr {

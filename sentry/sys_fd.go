@@ -3,6 +3,7 @@ package sentry
 import (
 	"os"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -184,17 +185,51 @@ func sysIoctlCloexec(c *Call) Result {
 	case fionclex:
 		c.Task.FDs.SetCloexec(fd, fd, false)
 	default:
-		f, ok := c.Task.FDs.Get(int(fd))
-		if !ok {
-			// Not a file of the VFS: a pipe, a socket, or stdio the
-			// operator gave.
-			return Result{Continue: true}
-		}
+		return c.inodeIoctl(int(fd), uint32(c.Args[1]))
+	}
+	return Result{Continue: true}
+}
+
+// inodeArgSize is the size of the argument of the inode ioctls the sentry
+// carries out itself.
+var inodeArgSize = map[uint32]int{
+	0x40086602: 4,  // FS_IOC_SETFLAGS (the kernel reads an int)
+	0x40046602: 4,  // FS_IOC32_SETFLAGS
+	0x401c5820: 28, // FS_IOC_FSSETXATTR
+	0x40087602: 4,  // FS_IOC_SETVERSION
+	0x40047602: 4,  // FS_IOC32_SETVERSION
+}
+
+// inodeIoctl carries out an ioctl that changes an inode, on the sentry's
+// own duplicate of the descriptor (so no other thread can swap the file
+// between the check and the call): EROFS on a read-only mount; the
+// encryption, verity and label ioctls are refused.
+func (c *Call) inodeIoctl(fd int, cmd uint32) Result {
+	if f, ok := c.Task.FDs.Get(fd); ok {
 		ro := f.VD.Mount.ReadOnly()
 		f.DecRef()
 		if ro {
 			return Errno(unix.EROFS)
 		}
 	}
-	return Result{Continue: true}
+	size, ok := inodeArgSize[cmd]
+	if !ok {
+		return Errno(unix.EPERM)
+	}
+	h, closeH, err := c.hostFD(fd)
+	if err != nil {
+		return Errno(err)
+	}
+	if closeH {
+		defer unix.Close(h)
+	}
+	buf := make([]byte, size)
+	if err := c.Mem.CopyIn(c.Args[2], buf); err != nil {
+		return Errno(err)
+	}
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(h), uintptr(cmd), uintptr(unsafe.Pointer(&buf[0])))
+	if e != 0 {
+		return Errno(e)
+	}
+	return Value(0)
 }

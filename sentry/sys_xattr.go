@@ -28,7 +28,9 @@ func init() {
 					return Errno(err)
 				}
 				if !ok {
-					return Result{Continue: true}
+					// Not a VFS file: xattrs of pipes and sockets are
+					// not supported, as on Linux's pipefs and sockfs.
+					return Errno(unix.EOPNOTSUPP)
 				}
 				return x.fn(c, vd)
 			})
