@@ -93,7 +93,9 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 	var rootFlags uint64
 	var err error
 	if cfg.Root == "" {
-		rootFS, err = dirfs.New("/", dirfs.Options{ReadOnly: true})
+		var fs *dirfs.FS
+		fs, err = dirfs.New("/", dirfs.Options{ReadOnly: true})
+		rootFS = &hostRoot{fs}
 		rootFlags = unix.MS_RDONLY
 	} else {
 		if err := CheckRoot(cfg.Root); err != nil {
@@ -190,3 +192,12 @@ func (b *builder) mountPoint(dir string) (vfs.VirtualDentry, error) {
 	}
 	return b.v.Walk(b.ctx, b.root, dir, vfs.FollowFinal|vfs.MustBeDir)
 }
+
+// hostRoot is the embedded default root: the host's / read-only. The
+// host's unix sockets live there too (a container runtime's, a desktop
+// bus): the guest may see them, not connect to them.
+type hostRoot struct{ *dirfs.FS }
+
+// RefusesSockets tells the sentry to refuse connect(2) to pathname sockets
+// of this filesystem (EACCES).
+func (*hostRoot) RefusesSockets() bool { return true }

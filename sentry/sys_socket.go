@@ -82,6 +82,9 @@ func (c *Call) hostSocketPath(path string) ([]byte, *vfs.File, error) {
 	if a.Type() != unix.S_IFSOCK {
 		return nil, nil, unix.ECONNREFUSED
 	}
+	if rs, ok := vd.Mount.FS.(interface{ RefusesSockets() bool }); ok && rs.RefusesSockets() {
+		return nil, nil, unix.EACCES
+	}
 	if err := v.Access(ctx, vd, unix.W_OK); err != nil {
 		return nil, nil, err
 	}
@@ -189,7 +192,9 @@ func sysBind(c *Call) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(rawSockaddrCall(unix.SYS_BIND, h, hsa))
+	err = rawSockaddrCall(unix.SYS_BIND, h, hsa)
+	v.Forget(parent, name) // made by the host, not the VFS
+	return Errno(err)
 }
 
 // maxSend bounds what one sendto carries through the sentry.

@@ -59,7 +59,7 @@ func runCommand() *cli.Command {
 			&cli.BoolFlag{Name: "clear-env", Usage: "start from an empty environment instead of vkernel's own"},
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
 			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable; none by default; / gives DragonFly's semantics)"},
-			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result, to `FILE` (--strace alone: stderr)"},
+			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE"},
 		},
 		Action: runAction,
 	}
@@ -121,12 +121,11 @@ func runAction(c *cli.Context) error {
 	if !c.Bool("clear-env") {
 		cfg.Env = os.Environ()
 	}
-	for _, kv := range c.StringSlice("env") {
-		if !strings.Contains(kv, "=") {
-			return fmt.Errorf("--env %s: want K=V", kv)
-		}
-		cfg.Env = append(cfg.Env, kv)
+	env, err := mergeEnv(cfg.Env, c.StringSlice("env"))
+	if err != nil {
+		return err
 	}
+	cfg.Env = env
 	closeStrace, err := straceTo(c.String("strace"), &cfg)
 	if err != nil {
 		return err
@@ -161,7 +160,7 @@ func bootCommand() *cli.Command {
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "add `K=V` to init's environment (repeatable)"},
 			&cli.BoolFlag{Name: "no-reboot", Usage: "exit with status 3 when the guest reboots, instead of booting it again"},
-			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result, to `FILE` (--strace alone: stderr)"},
+			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE"},
 		},
 		Action: bootAction,
 	}
@@ -202,12 +201,11 @@ func bootAction(c *cli.Context) error {
 		}
 		cfg.FS.Mounts = append(cfg.FS.Mounts, m)
 	}
-	for _, kv := range c.StringSlice("env") {
-		if !strings.Contains(kv, "=") {
-			return fmt.Errorf("--env %s: want K=V", kv)
-		}
-		cfg.Env = append(cfg.Env, kv)
+	env, err := mergeEnv(cfg.Env, c.StringSlice("env"))
+	if err != nil {
+		return err
 	}
+	cfg.Env = env
 	closeStrace, err := straceTo(c.String("strace"), &cfg)
 	if err != nil {
 		return err
@@ -238,4 +236,27 @@ func straceTo(dest string, cfg *vkernel.Config) (func(), error) {
 	}
 	cfg.Strace = f
 	return func() { f.Close() }, nil
+}
+
+// mergeEnv sets each K=V of set in base, replacing an earlier K.
+func mergeEnv(base, set []string) ([]string, error) {
+	out := append([]string(nil), base...)
+	for _, kv := range set {
+		k, _, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--env %s: want K=V", kv)
+		}
+		replaced := false
+		for i, e := range out {
+			if ek, _, _ := strings.Cut(e, "="); ek == k {
+				out[i] = kv
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return out, nil
 }
