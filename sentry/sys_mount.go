@@ -77,7 +77,7 @@ func sysMount(c *Call) Result {
 	case flags&unix.MS_REMOUNT != 0:
 		return Errno(c.remount(target, flags))
 	case flags&unix.MS_MOVE != 0:
-		return Errno(unix.EINVAL)
+		return Errno(c.move(source, target))
 	case flags&propagationFlags != 0:
 		if target.Dentry != target.Mount.Root {
 			return Errno(unix.EINVAL)
@@ -201,4 +201,19 @@ func sysUmount2(c *Call) Result {
 		return Errno(err)
 	}
 	return Errno(c.Task.Kernel().VFS.UnmountAt(vd, flags&unix.MNT_DETACH != 0))
+}
+
+// move moves the mount at source over target (MS_MOVE).
+func (c *Call) move(source string, target vfs.VirtualDentry) error {
+	if source == "" {
+		return unix.ENOENT
+	}
+	k := c.Task.Kernel()
+	ctx := c.ctx()
+	src, err := k.VFS.Walk(ctx, ctx.Cwd, source, vfs.FollowFinal)
+	if err != nil {
+		return err
+	}
+	c.refs.hold(src)
+	return k.VFS.MoveMount(src, target)
 }
