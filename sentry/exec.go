@@ -31,6 +31,10 @@ type ExecPlan struct {
 	// ExecFn is the file name as the guest passed it, which AT_EXECFN
 	// shows ("/dev/fd/N/name" for execveat relative to a descriptor).
 	ExecFn string
+	// Mode, UID and GID are the program file's; NoSuid is its mount's
+	// nosuid: exec honours setuid and setgid bits virtually with them.
+	Mode, UID, GID uint32
+	NoSuid         bool
 }
 
 // Release drops the plan's file and position.
@@ -179,8 +183,14 @@ func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, 
 			f.DecRef()
 			return nil, err
 		}
+		a, _, err := k.VFS.Stat(vd)
+		if err != nil {
+			f.DecRef()
+			return nil, err
+		}
 		vd.IncRef() // the plan's, dropped by Release
-		plan := &ExecPlan{File: f, Argv: argv, Envp: envp, Exe: exe, ExeVD: vd, GuestArgv: argv}
+		plan := &ExecPlan{File: f, Argv: argv, Envp: envp, Exe: exe, ExeVD: vd, GuestArgv: argv,
+			Mode: a.Mode, UID: a.UID, GID: a.GID, NoSuid: vd.Mount.Flags()&unix.MS_NOSUID != 0}
 		if interp == "" {
 			return plan, nil
 		}
@@ -336,5 +346,8 @@ func (k *Kernel) ExecDone(t *Task, p *ExecPlan) {
 	t.FS = fs.Fork()
 	fs.DecRef()
 	t.TG.setExec(p.Exe, p.ExeVD, p.GuestArgv, p.Envp)
+	t.Creds.mu.Lock()
+	t.Creds.execLocked(p.Mode, p.UID, p.GID, p.NoSuid)
+	t.Creds.mu.Unlock()
 	k.TraceExec(t, unix.SYS_EXECVE, [6]uint64{}, p, nil)
 }

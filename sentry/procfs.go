@@ -43,9 +43,23 @@ func (s procSource) Hostname() string { return s.k.Hostname() }
 type procProcess struct{ t *Task }
 
 var (
-	_ procfs.Process = procProcess{}
-	_ procfs.Owner   = procProcess{}
+	_ procfs.Process    = procProcess{}
+	_ procfs.Owner      = procProcess{}
+	_ procfs.Identified = procProcess{}
 )
+
+func (p procProcess) Identity() procfs.Identity {
+	c := p.t.Creds
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return procfs.Identity{
+		UIDs:       [4]uint32{c.RUID, c.EUID, c.SUID, c.FSUID},
+		GIDs:       [4]uint32{c.RGID, c.EGID, c.SGID, c.FSGID},
+		Groups:     append([]uint32(nil), c.Groups...),
+		Caps:       [5]uint64{c.CapInheritable, c.CapPermitted, c.CapEffective, c.CapBounding, c.CapAmbient},
+		NoNewPrivs: c.NoNewPrivs,
+	}
+}
 
 func (p procProcess) PID() int                   { return p.t.PID() }
 func (p procProcess) PPID() int                  { return p.t.TG.ParentPID() }

@@ -7,6 +7,8 @@ import (
 	"gvisor.dev/gvisor/pkg/abi/linux"
 	"gvisor.dev/gvisor/pkg/bpf"
 	"gvisor.dev/gvisor/pkg/seccomp"
+
+	"vkernel/sentry"
 )
 
 // sysExecMarker is the system call number the exec rewrite turns a guest's
@@ -76,12 +78,7 @@ var nativeSyscalls = []uintptr{
 	unix.SYS_GETTIMEOFDAY, unix.SYS_CLOCK_GETTIME, unix.SYS_CLOCK_GETRES,
 	unix.SYS_TIME, unix.SYS_TIMES, unix.SYS_SYSINFO, unix.SYS_UNAME,
 	unix.SYS_SETHOSTNAME, unix.SYS_SETDOMAINNAME,
-	unix.SYS_GETUID, unix.SYS_GETGID, unix.SYS_GETEUID, unix.SYS_GETEGID,
-	unix.SYS_GETRESUID, unix.SYS_GETRESGID, unix.SYS_GETGROUPS,
-	unix.SYS_SETUID, unix.SYS_SETGID, unix.SYS_SETREUID, unix.SYS_SETREGID,
-	unix.SYS_SETRESUID, unix.SYS_SETRESGID, unix.SYS_SETGROUPS,
-	unix.SYS_SETFSUID, unix.SYS_SETFSGID, unix.SYS_CAPGET, unix.SYS_CAPSET,
-	unix.SYS_GETPGID, unix.SYS_SETPGID, unix.SYS_GETSID, unix.SYS_SETSID, unix.SYS_GETPGRP,
+		unix.SYS_GETPGID, unix.SYS_SETPGID, unix.SYS_GETSID, unix.SYS_SETSID, unix.SYS_GETPGRP,
 	unix.SYS_PRCTL, unix.SYS_ARCH_PRCTL, unix.SYS_PERSONALITY,
 	unix.SYS_FUTEX, unix.SYS_FUTEX_WAITV, unix.SYS_FUTEX_WAKE, unix.SYS_FUTEX_WAIT,
 	unix.SYS_FUTEX_REQUEUE, unix.SYS_SET_ROBUST_LIST, unix.SYS_GET_ROBUST_LIST,
@@ -169,6 +166,8 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		// which the descriptor table must see.
 		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD),
 		unix.SYS_IOCTL: argIn(1, append([]uintptr{linux.FIOCLEX, linux.FIONCLEX}, inodeIoctls...)...),
+		// The options about credentials, which are the sentry's.
+		unix.SYS_PRCTL: argIn(0, sentry.PrctlCredOptions...),
 	})
 	// TIOCSTI and TIOCLINUX would type into the host's terminal.
 	deny := seccomp.MakeSyscallRules(map[uintptr]seccomp.SyscallRule{

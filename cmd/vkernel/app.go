@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -57,6 +58,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "start in guest directory `DIR`", Value: "/"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `K=V` in the guest's environment (repeatable)"},
 			&cli.BoolFlag{Name: "clear-env", Usage: "start from an empty environment instead of vkernel's own"},
+			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as guest user `UID[:GID]` (numeric; default 0:0, a root with every capability)"},
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
 			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable; none by default; / gives DragonFly's semantics)"},
 			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE"},
@@ -94,6 +96,13 @@ func runAction(c *cli.Context) error {
 	}
 	if !strings.HasPrefix(cfg.Workdir, "/") {
 		return fmt.Errorf("--workdir %s: not an absolute path", cfg.Workdir)
+	}
+	if u := c.String("user"); u != "" {
+		cred, err := parseUser(u)
+		if err != nil {
+			return err
+		}
+		cfg.Cred = cred
 	}
 	if root := c.String("root"); root != "" {
 		if err := rootfs.CheckRoot(root); err != nil {
@@ -259,4 +268,20 @@ func mergeEnv(base, set []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// parseUser reads --user UID[:GID]; the gid defaults to the uid.
+func parseUser(s string) (*sentry.Creds, error) {
+	us, gs, hasGID := strings.Cut(s, ":")
+	uid, err := strconv.ParseUint(us, 10, 32)
+	if err != nil || uid == 1<<32-1 {
+		return nil, fmt.Errorf("--user %s: want numeric UID[:GID]", s)
+	}
+	gid := uid
+	if hasGID {
+		if gid, err = strconv.ParseUint(gs, 10, 32); err != nil || gid == 1<<32-1 {
+			return nil, fmt.Errorf("--user %s: want numeric UID[:GID]", s)
+		}
+	}
+	return sentry.UserCreds(uint32(uid), uint32(gid)), nil
 }

@@ -285,6 +285,28 @@ r mount -t tmpfs -o size=16k t c
 dd if=/dev/zero of=c/big bs=4k count=8 2>/dev/null; echo "dd $?"
 r umount c
 `},
+	// Credentials: the same permission checks for an unprivileged user
+	// (setpriv) natively and in the guest.
+	{name: "creds", script: `
+u() { setpriv --reuid=1000 --regid=1000 --clear-groups "$@"; }
+mkdir pub priv sticky; chmod 777 pub; chmod 700 priv; chmod 1777 sticky
+echo secret > priv/s; chmod 600 a.txt
+u id
+u cat a.txt; echo "read 600: $?"
+u ls priv; echo "list 700: $?"
+u cat priv/s; echo "search 700: $?"
+u sh -c 'echo mine > pub/m && ls -ln pub/m | cut -d" " -f3,4'
+u touch pub/t2; u chmod 600 pub/t2; stat -c '%a %u' pub/t2
+u chmod 777 a.txt; echo "chmod other's: $?"
+u chown 1000 pub/t2; echo "chown: $?"
+touch sticky/roots; chmod 666 sticky/roots
+u rm -f sticky/roots; echo "sticky: $?"
+u sh -c 'echo x >> sticky/roots'; echo "write 666: $?"
+u mkdir priv/x; echo "mkdir in 700: $?"
+u setpriv --reuid=0 true; echo "setuid back: $?"
+setpriv --reuid=1000 --keep-groups sh -c 'cat /proc/self/status | grep -E "^(Uid|CapEff)"'
+u sh -c 'umask 077; : > pub/um; stat -c %a pub/um'
+`},
 	{name: "big-files", script: `
 dd if=/dev/zero of=big bs=64k count=64 2>/dev/null; truncate -s 10M sparse
 stat -c '%n %s' big sparse; du -b sparse

@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"bytes"
+	"fmt"
 	"path"
 	"strconv"
 	"strings"
@@ -265,7 +266,79 @@ func genStatus(n *node) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rewriteStatus(b, n.pr.p.PID(), n.pr.tid, n.pr.p.PPID(), comm(n.pr.p), n.fs.guestIDs()), nil
+	b = rewriteStatus(b, n.pr.p.PID(), n.pr.tid, n.pr.p.PPID(), comm(n.pr.p), n.fs.guestIDs())
+	if id, ok := n.pr.p.(Identified); ok {
+		b = rewriteIdentity(b, id.Identity())
+	}
+	return b, nil
+}
+
+// Identity is a process's credentials as status shows them.
+type Identity struct {
+	UIDs, GIDs [4]uint32 // real, effective, saved, filesystem
+	Groups     []uint32
+	// Caps are the inheritable, permitted, effective, bounding and
+	// ambient sets.
+	Caps [5]uint64
+	// NoNewPrivs is prctl's no_new_privs.
+	NoNewPrivs bool
+}
+
+// Identified is implemented by processes whose credentials are not the
+// host process's (the sentry's virtual ones).
+type Identified interface {
+	Identity() Identity
+}
+
+// rewriteIdentity replaces the credential lines of a status.
+func rewriteIdentity(b []byte, id Identity) []byte {
+	ids := func(v [4]uint32) string {
+		return fmt.Sprintf("%d\t%d\t%d\t%d", v[0], v[1], v[2], v[3])
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	var out strings.Builder
+	for _, line := range lines {
+		key, _, ok := strings.Cut(line, ":")
+		repl := ""
+		switch {
+		case !ok:
+		case key == "Uid":
+			repl = ids(id.UIDs)
+		case key == "Gid":
+			repl = ids(id.GIDs)
+		case key == "Groups":
+			g := make([]string, len(id.Groups))
+			for i, x := range id.Groups {
+				g[i] = strconv.FormatUint(uint64(x), 10)
+			}
+			repl = strings.Join(g, " ") + " "
+		case key == "CapInh":
+			repl = fmt.Sprintf("%016x", id.Caps[0])
+		case key == "CapPrm":
+			repl = fmt.Sprintf("%016x", id.Caps[1])
+		case key == "CapEff":
+			repl = fmt.Sprintf("%016x", id.Caps[2])
+		case key == "CapBnd":
+			repl = fmt.Sprintf("%016x", id.Caps[3])
+		case key == "CapAmb":
+			repl = fmt.Sprintf("%016x", id.Caps[4])
+		case key == "NoNewPrivs":
+			repl = "0"
+			if id.NoNewPrivs {
+				repl = "1"
+			}
+		case key == "Seccomp":
+			repl = "0"
+		case key == "Seccomp_filters":
+			repl = "0"
+		}
+		if repl == "" {
+			out.WriteString(line)
+			continue
+		}
+		out.WriteString(key + ":\t" + repl + "\n")
+	}
+	return []byte(out.String())
 }
 
 // rewriteStatus replaces the lines of a host status that name processes:
