@@ -5,6 +5,10 @@
 #   CACHEDIR/busybox/    Debian's busybox-static, applet symlinks, passwd/group,
 #                        tmp (1777), empty proc/ and dev/
 #   CACHEDIR/bookworm/   debootstrap --variant=minbase bookworm
+#   CACHEDIR/python/     debootstrap --variant=minbase bookworm with python3 and
+#                        libpython3.11-testsuite (the conformance suite, make
+#                        conformance); built only with --python or
+#                        VKERNEL_ROOTFS_PYTHON=1
 #
 # Each tree is built under NAME.tmp and renamed into place when complete; a stamp
 # file CACHEDIR/NAME.stamp (holding the recipe version) marks it finished, and a
@@ -14,12 +18,19 @@
 # debootstrap. Safe to run concurrently (flock on CACHEDIR/.lock).
 set -euo pipefail
 
+WANT_PYTHON=${VKERNEL_ROOTFS_PYTHON:-0}
+if [ "${1:-}" = --python ]; then
+	WANT_PYTHON=1
+	shift
+fi
 CACHEDIR=${1:-/var/tmp/vkernel-rootfs}
 MIRROR=${VKERNEL_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 # Bump a version when its recipe changes: stale trees are then rebuilt.
 BUSYBOX_RECIPE="busybox v1"
 BOOKWORM_RECIPE="bookworm v1 minbase include=perl-base"
+PYTHON_RECIPE="python v1 minbase include=python3,libpython3.11-testsuite"
+PYTHON_INCLUDE=python3,libpython3.11-testsuite
 
 log() { echo "build-rootfs: $*" >&2; }
 die() { echo "build-rootfs: error: $*" >&2; exit 1; }
@@ -137,6 +148,51 @@ build_bookworm() {
 	finish bookworm "$BOOKWORM_RECIPE"
 }
 
+# python_done DIR: did debootstrap finish in DIR, with the test suite installed?
+python_done() {
+	[ -d "$1" ] && [ ! -e "$1/debootstrap" ] && [ -x "$1/usr/bin/python3" ] &&
+		[ -f "$1/usr/lib/python3.11/test/test_os.py" ] &&
+		chroot "$1" dpkg-query -W -f='${Status}' libpython3.11-testsuite 2>/dev/null |
+		grep -q 'install ok installed'
+}
+
+# The conformance tree: python3 and CPython's own test suite, Debian's packages.
+build_python() {
+	local root=$CACHEDIR/python.tmp
+	if done_p python "$PYTHON_RECIPE"; then
+		log "$CACHEDIR/python is up to date"
+		return
+	fi
+	if python_done "$root"; then
+		log "adopting the finished debootstrap in $root"
+	else
+		command -v debootstrap >/dev/null || die "debootstrap is not installed"
+		[ ! -e "$root" ] || log "removing the unfinished $root"
+		rm -rf -- "${root:?}"
+		log "debootstrap --variant=minbase --include=$PYTHON_INCLUDE $SUITE from $MIRROR (a few minutes)"
+		debootstrap --variant=minbase --include="$PYTHON_INCLUDE" "$SUITE" "$root" "$MIRROR" ||
+			die "debootstrap failed (log: $root/debootstrap/debootstrap.log)"
+		python_done "$root" || die "debootstrap left an incomplete tree in $root"
+	fi
+	chroot "$root" apt-get clean
+	# An unprivileged user for the non-root conformance run (uid/gid 1000).
+	if ! chroot "$root" getent passwd vkuser >/dev/null; then
+		chroot "$root" groupadd -g 1000 vkuser
+		chroot "$root" useradd -u 1000 -g 1000 -m -d /home/vkuser -s /bin/bash vkuser
+	fi
+	# The tests' scratch directory lives on the tree (dirfs in the guest).
+	mkdir -p "$root/var/tmp/conf"
+	chmod 1777 "$root/var/tmp/conf"
+	chroot "$root" python3 -c 'import test.support, test.test_os' ||
+		die "python rootfs cannot import the test suite"
+	finish python "$PYTHON_RECIPE"
+}
+
 build_busybox
 build_bookworm
-log "done: $CACHEDIR/{busybox,bookworm}"
+if [ "$WANT_PYTHON" = 1 ]; then
+	build_python
+	log "done: $CACHEDIR/{busybox,bookworm,python}"
+else
+	log "done: $CACHEDIR/{busybox,bookworm}"
+fi
