@@ -24,7 +24,8 @@
 //	----------   ------------------------------------------------------------
 //	Root         open(hostDir, O_PATH|O_DIRECTORY|O_NOFOLLOW)   (once, in New)
 //	Lookup       openat2(parent, name, O_PATH|O_NOFOLLOW, RESOLVE_BENEATH|
-//	             RESOLVE_NO_MAGICLINKS|RESOLVE_NO_SYMLINKS) + fstat
+//	             RESOLVE_NO_MAGICLINKS|RESOLVE_NO_SYMLINKS) + fstat (the
+//	             one fstat gives the identity and the type, vfs.Typer)
 //	Getattr      statx(fd, "", AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW, BASIC|BTIME)
 //	Setattr      mode:  fchmodat("/proc/self/fd/N")   (symlinks: EOPNOTSUPP)
 //	             owner: fchownat(fd, "", AT_EMPTY_PATH|AT_SYMLINK_NOFOLLOW)
@@ -50,8 +51,33 @@
 //	Statfs       fstatfs(fd)
 //	Revalidate   fstatat(parent, name, AT_SYMLINK_NOFOLLOW), compared with the
 //	             cached vnode's (dev, ino, type); a negative entry is valid
-//	             iff the host answers ENOENT
-//	Release      close(fd)
+//	             iff the host answers ENOENT; none within the window (below)
+//	Release      close(fd), or by the last operation still using it
+//
+// # Revalidation
+//
+// The name cache trusts an entry for Options.RevalidateWindow (default
+// DefaultRevalidateWindow, 1 ms) after dirfs last confirmed it against the
+// host (vfs.RevalidateWindower); past that, the next use asks Revalidate
+// again. The trade-off: everything the guest does through the VFS
+// (create, unlink, rename, mkdir, ...) invalidates the entries it
+// changes at once, so the guest alone changing the tree always sees it
+// exactly; a change made on the host behind the guest's back (or by
+// another dirfs instance of an overlapping directory) is seen after at
+// most the window. In exchange a path walk costs no host call per cached
+// component while the component was checked within the window: `ls -lR`
+// stats every name by its full path, and without the window each stat
+// paid one fstatat per component. A negative window checks every use.
+// Attributes are never cached: Getattr always asks the host.
+//
+// # Lifetime
+//
+// A node's descriptor is used only between node.use and node.done, and
+// closed only once the node is Released (the VFS does so exactly when
+// its dentry is uncached and unreferenced) and no operation is in flight.
+// An operation that starts after Release fails with EBADF without
+// touching any descriptor, so a closed descriptor number the host has
+// since reused for another open can never be used relative to.
 //
 // # Devices
 //
@@ -70,5 +96,5 @@
 // reports ST_RDONLY.
 //
 // Lock order: none. A vnode's fields are immutable between creation and
-// Release; the host serializes the rest.
+// Release, but for its atomic use count; the host serializes the rest.
 package dirfs

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -18,7 +19,14 @@ type Options struct {
 	// Source is the host path shown in /proc/mounts ("dirfs@" + Source);
 	// the directory given to New when empty.
 	Source string
+	// RevalidateWindow is how long the name cache trusts an entry it
+	// checked against the host (doc.go, Revalidation):
+	// DefaultRevalidateWindow if zero; negative checks every use.
+	RevalidateWindow time.Duration
 }
+
+// DefaultRevalidateWindow is Options.RevalidateWindow's default.
+const DefaultRevalidateWindow = time.Millisecond
 
 // FS is one dirfs instance: a host directory exported as a filesystem. It
 // is analogous to DragonFly's struct dirfs_mount.
@@ -36,7 +44,10 @@ type FS struct {
 	umask uint32
 }
 
-var _ vfs.Filesystem = (*FS)(nil)
+var (
+	_ vfs.Filesystem         = (*FS)(nil)
+	_ vfs.RevalidateWindower = (*FS)(nil)
+)
 
 // resolveFlags confine every host lookup to the parent descriptor.
 const resolveFlags = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_SYMLINKS
@@ -100,6 +111,18 @@ func (fs *FS) Source() string {
 
 // Options implements vfs.Filesystem.Options.
 func (fs *FS) Options() string { return "" }
+
+// RevalidateWindow implements vfs.RevalidateWindower.
+func (fs *FS) RevalidateWindow() time.Duration {
+	switch w := fs.opts.RevalidateWindow; {
+	case w < 0:
+		return 0
+	case w == 0:
+		return DefaultRevalidateWindow
+	default:
+		return w
+	}
+}
 
 // Revalidate implements vfs.Filesystem.Revalidate: the cached child is
 // valid iff the host's parent still holds, under name, the same (dev, ino,

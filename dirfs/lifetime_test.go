@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -294,5 +295,55 @@ func TestReleasedNodeIsEBADF(t *testing.T) {
 	n.done()
 	if err := unix.Fstat(fd, &st); err != unix.EBADF {
 		t.Errorf("fstat after the last operation ended = %v, want EBADF (closed)", err)
+	}
+}
+
+// TestRevalidateWindow checks the trade-off doc.go states: a host change
+// behind the VFS's back is seen once the window has passed, a change
+// through the VFS at once, and a negative window checks every use.
+func TestRevalidateWindow(t *testing.T) {
+	for _, tc := range []struct {
+		window time.Duration
+		trust  bool // a host change within the window goes unseen
+	}{
+		{200 * time.Millisecond, true},
+		{-1, false},
+	} {
+		root := t.TempDir()
+		must(t, os.WriteFile(filepath.Join(root, "h"), nil, 0o644))
+		must(t, os.WriteFile(filepath.Join(root, "g"), nil, 0o644))
+		fs, err := New(root, Options{RevalidateWindow: tc.window})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := vfs.New()
+		top := v.Root(v.NewRootMount(fs, 0))
+		ctx := &vfs.Context{Root: top, Cwd: top, Cred: vfs.RootCred()}
+		exists := func(p string) bool {
+			vd, err := v.Walk(ctx, vfs.VirtualDentry{}, p, 0)
+			if err == nil {
+				vd.DecRef()
+			}
+			return err == nil
+		}
+		if !exists("/h") || !exists("/g") {
+			t.Fatal("tree not found")
+		}
+		must(t, os.Remove(filepath.Join(root, "h"))) // behind the VFS's back
+		start := time.Now()
+		seen := !exists("/h")
+		if time.Since(start) < tc.window && seen == tc.trust {
+			t.Errorf("window %v: host removal seen at once = %v, want %v", tc.window, seen, !tc.trust)
+		}
+		must(t, v.Unlink(ctx, vfs.VirtualDentry{}, "/g"))
+		if exists("/g") {
+			t.Errorf("window %v: a name the guest removed is still found", tc.window)
+		}
+		if tc.window > 0 {
+			time.Sleep(tc.window + 10*time.Millisecond)
+		}
+		if exists("/h") {
+			t.Errorf("window %v: host removal unseen after the window", tc.window)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -52,6 +53,11 @@ type Dentry struct {
 	mounts atomic.Int32
 	// accessed is the LRU's second-chance bit, set by cache hits.
 	accessed atomic.Bool
+	// trust is how long, in ns, the entry is trusted after a check
+	// (RevalidateWindower); zero: every use is revalidated. Immutable.
+	trust int64
+	// checked is when (monoNow) the entry was last found valid.
+	checked atomic.Int64
 	// lruElem is the dentry's place in VFS.lru. Protected by VFS.lruMu.
 	lruElem *list.Element
 }
@@ -62,6 +68,10 @@ type Dentry struct {
 func newDentry(fs Filesystem, parent *Dentry, name string, vn Vnode) (*Dentry, error) {
 	d := &Dentry{fs: fs, parent: parent, name: name, vnode: vn}
 	d.refs.Store(1)
+	if w, ok := fs.(RevalidateWindower); ok && parent != nil {
+		d.trust = int64(w.RevalidateWindow())
+		d.checked.Store(monoNow())
+	}
 	if vn != nil {
 		typ, err := vnodeType(vn)
 		if err != nil {
@@ -239,14 +249,45 @@ func (v *VFS) lookupLocked(d *Dentry, name string, stale *Dentry) (*Dentry, erro
 }
 
 // revalidate asks the filesystem whether the cached child c of d is still
-// right. Mount points are trusted: their mounts are keyed by the dentry.
+// right, unless it said so less than c.trust ago. Mount points are
+// trusted: their mounts are keyed by the dentry.
 //
 // Preconditions: d.mu is held.
 func (v *VFS) revalidate(d *Dentry, name string, c *Dentry) bool {
 	if c.mounts.Load() > 0 {
 		return true
 	}
-	return d.fs.Revalidate(d.vnode, name, c.vnode)
+	if c.trust == 0 {
+		return d.fs.Revalidate(d.vnode, name, c.vnode)
+	}
+	now := monoNow()
+	if now-c.checked.Load() < c.trust {
+		return true
+	}
+	if !d.fs.Revalidate(d.vnode, name, c.vnode) {
+		return false
+	}
+	c.checked.Store(now)
+	return true
+}
+
+// monoEpoch anchors monoNow.
+var monoEpoch = time.Now()
+
+// monoNow returns monotonic nanoseconds.
+func monoNow() int64 { return int64(time.Since(monoEpoch)) }
+
+// Forget drops the cached entry dir/name, for a name the caller changed
+// behind the VFS's back (a socket bound through the host): the next walk
+// asks the filesystem.
+func (v *VFS) Forget(dir VirtualDentry, name string) {
+	d := dir.Dentry
+	if d.children == nil {
+		return
+	}
+	d.mu.Lock()
+	v.invalidateLocked(d, name)
+	d.mu.Unlock()
 }
 
 // insertChildLocked caches c as d's child, replacing whatever was cached

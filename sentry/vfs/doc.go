@@ -27,8 +27,9 @@
 // does not exist gets a negative dentry. Dentries belong to a filesystem
 // and are shared by all its mounts; a VirtualDentry pairs one with the
 // mount it is seen through. Every entry is asked Filesystem.Revalidate
-// before it is trusted (dirfs says false when the host changed the name);
-// a stale one is dropped and looked up again. Operations that change a
+// before it is trusted (dirfs says false when the host changed the name),
+// unless the filesystem is a RevalidateWindower and the entry was checked
+// less than its window ago; a stale one is dropped and looked up again. Operations that change a
 // name drop or move its entry while holding the directory's lock, so the
 // cache never disagrees with what the guest did. Cached dentries sit in an
 // LRU bounded at 4096; eviction takes unreferenced leaves only, least

@@ -1,6 +1,8 @@
 package vfs
 
 import (
+	"time"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -207,6 +209,18 @@ type Filesystem interface {
 	// still what the backing store holds. child is nil for a negative
 	// entry. Filesystems the guest alone can change return true.
 	Revalidate(parent Vnode, name string, child Vnode) bool
+}
+
+// RevalidateWindower is implemented by a Filesystem whose cached entries
+// the VFS may trust, without asking Revalidate, for a short while after
+// the last check (a lookup or a Revalidate that said yes). Changes made
+// through the VFS invalidate entries at once whatever the window; only
+// changes made behind its back (by the host) are seen late, by at most
+// the window.
+type RevalidateWindower interface {
+	// RevalidateWindow returns how long a checked entry is trusted; zero
+	// asks Revalidate every time.
+	RevalidateWindow() time.Duration
 }
 
 // DefaultVnode answers every Vnode operation with Linux's errno for an
