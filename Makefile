@@ -5,6 +5,9 @@
 #                tests in ./tests/... against the rootfs cache (built if missing)
 #   make bench   native vs vkernel timings on the bookworm rootfs
 #   make rootfs  build the rootfs cache only
+#   make conformance [MODULES="test_os test_stat"] [CONFORMANCE_USER=1000:1000]
+#                CPython's test suite natively vs in the guest, side by side;
+#                fails on a difference docs/conformance.md does not list
 #   make clean
 #
 # The guest rootfs cache lives outside the repository; override with
@@ -20,7 +23,7 @@ RACE_PATTERNS  := ./sentry/... ./dirfs/...
 
 export VKERNEL_ROOTFS
 
-.PHONY: all build deps test unit guest-test rootfs bench clean
+.PHONY: all build deps test unit guest-test rootfs rootfs-python conformance bench clean
 
 all: build
 
@@ -55,6 +58,22 @@ unit:
 guest-test: build rootfs
 	VKERNEL_BIN=$(VKERNEL_BIN) VKERNEL_ROOTFS=$(VKERNEL_ROOTFS) \
 		$(GO) test -count=1 -timeout 15m ./tests/...
+
+# The python tree (python3 + libpython3.11-testsuite) for make conformance.
+rootfs-python: deps
+	./scripts/build-rootfs.sh --python $(VKERNEL_ROOTFS)
+
+# MODULES: the test modules (default: the 19 docs/conformance.md lists);
+# CONFORMANCE_USER=UID:GID: run as that user on both sides (default root);
+# CONFORMANCE_FLAGS: more vkconform flags (-parallel 2, -v, -reuse-native, ...).
+MODULES           ?=
+CONFORMANCE_USER  ?=
+CONFORMANCE_FLAGS ?=
+conformance: build rootfs-python
+	$(GO) build -o bin/vkconform ./cmd/vkconform
+	./bin/vkconform -bin $(VKERNEL_BIN) -rootfs $(VKERNEL_ROOTFS)/python -known docs/conformance.md \
+		$(if $(strip $(MODULES)),-modules "$(strip $(MODULES))") \
+		$(if $(CONFORMANCE_USER),-user $(CONFORMANCE_USER)) $(CONFORMANCE_FLAGS)
 
 bench: build rootfs
 	$(GO) run ./bench -bin $(VKERNEL_BIN) -rootfs $(VKERNEL_ROOTFS)/bookworm -n $(BENCH_N)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# build-rootfs.sh [CACHEDIR] — build the guest root filesystems the guest-level
+# build-rootfs.sh [--python] [CACHEDIR] — build the guest root filesystems the guest-level
 # tests and the benchmarks boot from, outside the repository:
 #
 #   CACHEDIR/busybox/    Debian's busybox-static, applet symlinks, passwd/group,

@@ -207,7 +207,9 @@ exec chroot "$r" setpriv --reuid "${u%%:*}" --regid "${u##*:}" --init-groups "$@
 
 func runOne(c config, dir, mod, side string) *Run {
 	m := mode(c)
-	tmpGuest := "/var/tmp/conf/" + m + "-" + side
+	// Per module (parallel runs must not share it) and of the same length on
+	// both sides (AF_UNIX paths in it are limited to 108 bytes).
+	tmpGuest := "/var/tmp/conf/" + m + "." + side[:1] + "." + mod
 	tmpHost := filepath.Join(c.rootfs, tmpGuest)
 	r := &Run{Module: mod, Side: side, Mode: m}
 	if err := freshDir(tmpHost, c.user); err != nil {
