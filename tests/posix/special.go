@@ -112,6 +112,13 @@ func unixSocket(t *testing.T, dir string) {
 	bindConnect(t, s)
 	st := lstat(t, s)
 	eqOct(t, st.Mode, unix.S_IFSOCK|0o755, "the socket file's mode under umask 022")
+	fd := open(t, dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	for _, d := range readDirents(t, fd, 4096) {
+		if d.name == "sock" {
+			eq(t, d.typ, unix.DT_SOCK, "the socket's d_type")
+			eq(t, d.ino, st.Ino, "the socket's d_ino")
+		}
+	}
 	// The name is taken.
 	l2, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	ok(t, err, "socket")
