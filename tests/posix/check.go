@@ -12,25 +12,39 @@ import (
 )
 
 // The helpers below fail the case at the first unexpected result, naming the
-// call, what it returned and what Linux returns.
+// call, what it returned and what Linux returns. With POSIX_KEEP_GOING set
+// (a debugging aid) they report every unexpected result and carry on.
+var keepGoing = os.Getenv("POSIX_KEEP_GOING") != ""
 
-// ok fails t if err is not nil.
-func ok(t *testing.T, err error, what string, args ...any) {
+func failf(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if keepGoing {
+		t.Errorf(format, args...)
+	} else {
+		t.Fatalf(format, args...)
+	}
+}
+
+// ok fails t if err is not nil, and reports whether it was nil.
+func ok(t *testing.T, err error, what string, args ...any) bool {
 	t.Helper()
 	if err != nil {
-		t.Fatalf("%s: %v, want success", fmt.Sprintf(what, args...), errnoName(err))
+		failf(t, "%s: %v, want success", fmt.Sprintf(what, args...), errnoName(err))
+		return false
 	}
+	return true
 }
 
 // fails checks err is the errno want.
 func fails(t *testing.T, err error, want unix.Errno, what string, args ...any) {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("%s: success, want %s", fmt.Sprintf(what, args...), unix.ErrnoName(want))
+		failf(t, "%s: success, want %s", fmt.Sprintf(what, args...), unix.ErrnoName(want))
+		return
 	}
 	var e unix.Errno
 	if !errors.As(err, &e) || e != want {
-		t.Fatalf("%s: %s, want %s", fmt.Sprintf(what, args...), errnoName(err), unix.ErrnoName(want))
+		failf(t, "%s: %s, want %s", fmt.Sprintf(what, args...), errnoName(err), unix.ErrnoName(want))
 	}
 }
 
@@ -49,7 +63,7 @@ func errnoName(err error) string {
 func eq[T comparable](t *testing.T, got, want T, what string, args ...any) {
 	t.Helper()
 	if got != want {
-		t.Fatalf("%s: got %v, want %v", fmt.Sprintf(what, args...), got, want)
+		failf(t, "%s: got %v, want %v", fmt.Sprintf(what, args...), got, want)
 	}
 }
 
@@ -57,7 +71,7 @@ func eq[T comparable](t *testing.T, got, want T, what string, args ...any) {
 func eqOct(t *testing.T, got, want uint32, what string, args ...any) {
 	t.Helper()
 	if got != want {
-		t.Fatalf("%s: got %#o, want %#o", fmt.Sprintf(what, args...), got, want)
+		failf(t, "%s: got %#o, want %#o", fmt.Sprintf(what, args...), got, want)
 	}
 }
 
@@ -92,7 +106,10 @@ func readAll(t *testing.T, fd int) string {
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := unix.Read(fd, buf)
-		ok(t, err, "read(fd %d)", fd)
+		if err != nil {
+			ok(t, err, "read(fd %d)", fd)
+			return string(out)
+		}
 		if n == 0 {
 			return string(out)
 		}

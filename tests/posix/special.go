@@ -83,12 +83,16 @@ func bindConnect(t *testing.T, path string) {
 	l, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	ok(t, err, "socket")
 	t.Cleanup(func() { unix.Close(l) })
-	ok(t, sockcall(unix.SYS_BIND, l, path), "bind(%s)", path)
+	if !ok(t, sockcall(unix.SYS_BIND, l, path), "bind(%s)", path) {
+		return
+	}
 	ok(t, unix.Listen(l, 1), "listen")
 	c, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	ok(t, err, "socket")
 	t.Cleanup(func() { unix.Close(c) })
-	ok(t, sockcall(unix.SYS_CONNECT, c, path), "connect(%s)", path)
+	if !ok(t, sockcall(unix.SYS_CONNECT, c, path), "connect(%s)", path) {
+		return
+	}
 	a, _, err := unix.Accept4(l, unix.SOCK_CLOEXEC)
 	ok(t, err, "accept")
 	t.Cleanup(func() { unix.Close(a) })
@@ -98,12 +102,48 @@ func bindConnect(t *testing.T, path string) {
 	n, err := unix.Read(a, buf)
 	ok(t, err, "read")
 	eq(t, string(buf[:n]), "ping", "data through the socket at %s", path)
-	sa, err := unix.Getsockname(l)
-	ok(t, err, "getsockname")
-	eq(t, sa.(*unix.SockaddrUnix).Name, path, "getsockname")
-	pa, err := unix.Getpeername(c)
-	ok(t, err, "getpeername")
-	eq(t, pa.(*unix.SockaddrUnix).Name, path, "getpeername")
+}
+
+// sockName is the path fd is bound (or, with peer, connected) to.
+func sockName(t *testing.T, fd int, peer bool) string {
+	t.Helper()
+	get, what := unix.Getsockname, "getsockname"
+	if peer {
+		get, what = unix.Getpeername, "getpeername"
+	}
+	sa, err := get(fd)
+	if !ok(t, err, "%s", what) {
+		return ""
+	}
+	u, isUnix := sa.(*unix.SockaddrUnix)
+	if !isUnix {
+		failf(t, "%s: %T, want a *unix.SockaddrUnix", what, sa)
+		return ""
+	}
+	return u.Name
+}
+
+// unixSocketNames: getsockname and getpeername give back the path as bound,
+// absolute or relative.
+func unixSocketNames(t *testing.T, dir string) {
+	chdir(t, dir)
+	for _, path := range []string{p(dir, "abs.sock"), "rel.sock", "./dot.sock"} {
+		l, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		ok(t, err, "socket")
+		defer unix.Close(l)
+		ok(t, unix.Bind(l, &unix.SockaddrUnix{Name: path}), "bind(%s)", path)
+		ok(t, unix.Listen(l, 1), "listen")
+		eq(t, sockName(t, l, false), path, "getsockname after bind(%s)", path)
+		c, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		ok(t, err, "socket")
+		defer unix.Close(c)
+		ok(t, unix.Connect(c, &unix.SockaddrUnix{Name: path}), "connect(%s)", path)
+		eq(t, sockName(t, c, true), path, "getpeername after connect(%s)", path)
+		a, _, err := unix.Accept4(l, unix.SOCK_CLOEXEC)
+		ok(t, err, "accept")
+		defer unix.Close(a)
+		eq(t, sockName(t, a, false), path, "the accepted socket's getsockname")
+	}
 }
 
 func unixSocket(t *testing.T, dir string) {
@@ -152,7 +192,7 @@ func unixSocket(t *testing.T, dir string) {
 	defer unix.Close(d2)
 	ok(t, unix.Sendto(d2, []byte("dg"), 0, &unix.SockaddrUnix{Name: p(dir, "dgram")}), "sendto(dgram path)")
 	buf := make([]byte, 8)
-	n, _, err := unix.Recvfrom(d, buf, 0)
+	n, _, err := unix.Recvfrom(d, buf, unix.MSG_DONTWAIT)
 	ok(t, err, "recvfrom")
 	eq(t, string(buf[:n]), "dg", "datagram")
 }
