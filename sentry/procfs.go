@@ -49,6 +49,7 @@ var (
 )
 
 func (p procProcess) Identity() procfs.Identity {
+	_, _, umask := p.t.FS.Get()
 	c := p.t.Creds
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -58,6 +59,7 @@ func (p procProcess) Identity() procfs.Identity {
 		Groups:     append([]uint32(nil), c.Groups...),
 		Caps:       [5]uint64{c.CapInheritable, c.CapPermitted, c.CapEffective, c.CapBounding, c.CapAmbient},
 		NoNewPrivs: c.NoNewPrivs,
+		Umask:      umask,
 	}
 }
 

@@ -38,6 +38,19 @@ func (c *Call) fdVD(fd int) (vd vfs.VirtualDentry, ok bool, err error) {
 	return c.refs.hold(f.VD), true, nil
 }
 
+// fdVDNoPath is fdVD for calls an O_PATH descriptor cannot make (fchmod,
+// fchown, the f*xattr calls): EBADF for one, as Linux.
+func (c *Call) fdVDNoPath(fd int) (vd vfs.VirtualDentry, ok bool, err error) {
+	if f, ok := c.Task.FDs.Get(fd); ok {
+		opath := f.Flags&unix.O_PATH != 0
+		f.DecRef()
+		if opath {
+			return vd, false, unix.EBADF
+		}
+	}
+	return c.fdVD(fd)
+}
+
 // setattrAt applies sa to path argument i relative to dirfd.
 func (c *Call) setattrAt(dirfd int32, i int, flags int, sa *vfs.SetAttr) Result {
 	vd, err := c.walk(dirfd, i, flags)
@@ -52,7 +65,7 @@ func (c *Call) setattrAt(dirfd int32, i int, flags int, sa *vfs.SetAttr) Result 
 // on its own duplicate, not by letting the call continue: another thread
 // could otherwise put a VFS file at that number in between.
 func (c *Call) setattrFD(fd int, sa *vfs.SetAttr) Result {
-	vd, ok, err := c.fdVD(fd)
+	vd, ok, err := c.fdVDNoPath(fd)
 	if err != nil {
 		return Errno(err)
 	}

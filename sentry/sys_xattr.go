@@ -23,7 +23,7 @@ func init() {
 		x := x
 		if x.fd {
 			register(x.nr, func(c *Call) Result {
-				vd, ok, err := c.fdVD(int(c.fd(0)))
+				vd, ok, err := c.fdVDNoPath(int(c.fd(0)))
 				if err != nil {
 					return Errno(err)
 				}

@@ -282,6 +282,8 @@ type Identity struct {
 	Caps [5]uint64
 	// NoNewPrivs is prctl's no_new_privs.
 	NoNewPrivs bool
+	// Umask is the process's file creation mask.
+	Umask uint32
 }
 
 // Identified is implemented by processes whose credentials are not the
@@ -322,6 +324,8 @@ func rewriteIdentity(b []byte, id Identity) []byte {
 			repl = fmt.Sprintf("%016x", id.Caps[3])
 		case key == "CapAmb":
 			repl = fmt.Sprintf("%016x", id.Caps[4])
+		case key == "Umask":
+			repl = fmt.Sprintf("%04o", id.Umask)
 		case key == "NoNewPrivs":
 			repl = "0"
 			if id.NoNewPrivs {
