@@ -113,6 +113,9 @@ type Kernel struct {
 	fsTypes map[string]NewFilesystem
 	// reboot carries out reboot(2); nil outside vkernel boot. Immutable.
 	reboot func(RebootCommand)
+	// sockNames maps the host names the sentry binds AF_UNIX sockets to
+	// ("/proc/self/fd/N/name") to the guest paths they stand for.
+	sockNames sync.Map
 
 	mu sync.Mutex
 	// tasks maps host thread ids to tasks. Protected by mu.

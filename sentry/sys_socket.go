@@ -23,6 +23,8 @@ func init() {
 	register(unix.SYS_SENDTO, sysSendto)
 	register(unix.SYS_SENDMSG, sysSendmsg)
 	register(unix.SYS_SENDMMSG, sysSendmmsg)
+	register(unix.SYS_GETSOCKNAME, sysGetsockname)
+	register(unix.SYS_GETPEERNAME, sysGetpeername)
 }
 
 // maxSockaddr is sizeof(struct sockaddr_storage).
@@ -194,7 +196,55 @@ func sysBind(c *Call) Result {
 	}
 	err = rawSockaddrCall(unix.SYS_BIND, h, hsa)
 	v.Forget(parent, name) // made by the host, not the VFS
+	if err == nil {
+		// getsockname and getpeername show the guest's name, not ours.
+		c.Task.Kernel().sockNames.Store(string(hsa[2:len(hsa)-1]), p)
+	}
 	return Errno(err)
+}
+
+// sysGetsockname and sysGetpeername answer from the guest's socket and
+// give an AF_UNIX name the sentry bound back its guest path.
+func sysGetsockname(c *Call) Result { return c.sockName(unix.SYS_GETSOCKNAME) }
+func sysGetpeername(c *Call) Result { return c.sockName(unix.SYS_GETPEERNAME) }
+
+func (c *Call) sockName(nr uintptr) Result {
+	var lb [4]byte
+	if err := c.Mem.CopyIn(c.Args[2], lb[:]); err != nil {
+		return Errno(err)
+	}
+	ulen := int32(binary.LittleEndian.Uint32(lb[:]))
+	if ulen < 0 {
+		return Errno(unix.EINVAL)
+	}
+	h, err := c.socketFD(int(c.fd(0)))
+	if err != nil {
+		return Errno(err)
+	}
+	defer unix.Close(h)
+	buf := make([]byte, maxSockaddr)
+	n := uint32(len(buf))
+	_, _, e := unix.Syscall(nr, uintptr(h), uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)))
+	if e != 0 {
+		return Errno(e)
+	}
+	sa := buf[:n]
+	if p, ok := unixPath(sa); ok {
+		if g, ok := c.Task.Kernel().sockNames.Load(p); ok {
+			if gsa, err := unixAddr(g.(string)); err == nil {
+				sa = gsa
+			}
+		}
+	}
+	out := sa
+	if int(ulen) < len(out) {
+		out = out[:ulen]
+	}
+	if err := c.Mem.CopyOut(c.Args[1], out); err != nil {
+		return Errno(err)
+	}
+	binary.LittleEndian.PutUint32(lb[:], uint32(len(sa)))
+	return Errno(c.Mem.CopyOut(c.Args[2], lb[:]))
 }
 
 // maxSend bounds what one sendto carries through the sentry.

@@ -66,7 +66,7 @@ var nativeSyscalls = []uintptr{
 	unix.SYS_GETPID, unix.SYS_GETPPID, unix.SYS_GETTID,
 	unix.SYS_SOCKET, unix.SYS_SOCKETPAIR, unix.SYS_ACCEPT, unix.SYS_ACCEPT4,
 	unix.SYS_RECVFROM, unix.SYS_RECVMSG, unix.SYS_RECVMMSG, unix.SYS_SHUTDOWN,
-	unix.SYS_LISTEN, unix.SYS_GETSOCKNAME, unix.SYS_GETPEERNAME,
+	unix.SYS_LISTEN,
 	unix.SYS_SETSOCKOPT, unix.SYS_GETSOCKOPT,
 	unix.SYS_FORK, unix.SYS_VFORK, unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
 	unix.SYS_WAIT4, unix.SYS_WAITID, unix.SYS_KILL, unix.SYS_TGKILL, unix.SYS_TKILL,
