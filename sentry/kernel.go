@@ -123,8 +123,9 @@ type Kernel struct {
 	// taskAdded is broadcast when a task is added. Uses mu.
 	taskAdded *sync.Cond
 
-	// unimplemented counts calls answered ENOSYS, by number.
-	unimplemented [512]atomic.Uint64
+	// unimplemented counts calls answered ENOSYS, by number
+	// (uintptr → *atomic.Uint64).
+	unimplemented sync.Map
 }
 
 // NewKernel makes a kernel from cfg.
@@ -248,15 +249,22 @@ func (k *Kernel) Retid(oldTID, newTID int) {
 	k.tasks[newTID] = t
 }
 
-// Unimplemented returns the calls answered ENOSYS so far, as "name=count".
+// Unimplemented returns the calls answered ENOSYS so far, as "name=count",
+// sorted.
 func (k *Kernel) Unimplemented() []string {
 	var out []string
-	for nr := range k.unimplemented {
-		if n := k.unimplemented[nr].Load(); n > 0 {
-			out = append(out, fmt.Sprintf("%s=%d", SyscallName(uintptr(nr)), n))
-		}
-	}
+	k.unimplemented.Range(func(nr, n any) bool {
+		out = append(out, fmt.Sprintf("%s=%d", SyscallName(nr.(uintptr)), n.(*atomic.Uint64).Load()))
+		return true
+	})
+	sort.Strings(out)
 	return out
+}
+
+// countUnimplemented counts one call answered ENOSYS.
+func (k *Kernel) countUnimplemented(nr uintptr) {
+	n, _ := k.unimplemented.LoadOrStore(nr, new(atomic.Uint64))
+	n.(*atomic.Uint64).Add(1)
 }
 
 // guestPID reads the innermost pid of host task tid from /proc.

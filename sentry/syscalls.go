@@ -38,9 +38,7 @@ func (k *Kernel) Handle(c *Call) Result {
 		c.refs.release()
 		c.vctx = nil
 	} else {
-		if c.Nr < uintptr(len(k.unimplemented)) {
-			k.unimplemented[c.Nr].Add(1)
-		}
+		k.countUnimplemented(c.Nr)
 		r = Result{Errno: unix.ENOSYS}
 	}
 	if k.strace != nil {
