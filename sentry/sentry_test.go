@@ -226,8 +226,8 @@ func TestElfInterp(t *testing.T) {
 		path    string
 		wantErr error
 	}{
-		{exe, nil},          // the test binary: static or dynamic, x86-64
-		{"/bin/sh", nil},    // dynamic: has PT_INTERP
+		{exe, nil},       // the test binary: static or dynamic, x86-64
+		{"/bin/sh", nil}, // dynamic: has PT_INTERP
 		{"/etc/hostname", unix.ENOEXEC},
 	} {
 		fd, err := unix.Open(tc.path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
