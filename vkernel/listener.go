@@ -79,3 +79,13 @@ func (l *listener) addfd(id uint64, hostFD, at int, cloexec bool) (int, error) {
 	r, err := l.ioctl(notifAddFD, unsafe.Pointer(&a))
 	return int(r), err
 }
+
+// setSyncWakeUp asks the kernel to switch to the notifying thread on the
+// answering CPU (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP).
+func (l *listener) setSyncWakeUp() error {
+	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(l.fd), linux.SECCOMP_IOCTL_NOTIF_SET_FLAGS, unix.SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP)
+	if e != 0 {
+		return e
+	}
+	return nil
+}

@@ -65,8 +65,15 @@ func (m *guestMemory) ReadString(addr uint64, max int) (string, error) {
 	}
 	const page = 4096
 	var out []byte
+	// Most strings are short: read 256 bytes first (within the page), then
+	// whole pages.
+	first := true
 	for len(out) <= max {
 		chunk := page - int(addr%page)
+		if first && chunk > 256 {
+			chunk = 256
+		}
+		first = false
 		buf := make([]byte, chunk)
 		n, err := m.rw(addr, buf, false)
 		if n <= 0 {
