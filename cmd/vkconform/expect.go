@@ -9,7 +9,7 @@ import (
 
 // Known is one entry of docs/conformance.md's "Known differences" section:
 //
-//	- `test.test_os.FileTests.test_x` [root] (ok → FAIL): reason
+//   - `test.test_os.FileTests.test_x` [root] (ok → FAIL): reason
 //
 // The id may end in "*" (a prefix: every test under it); the mode in brackets
 // ("root", "user") limits the entry to that run, none means both. What follows

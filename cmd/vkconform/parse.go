@@ -35,7 +35,7 @@ func (o Outcome) Class() string {
 
 // Result is one test's outcome as parsed from `python3 -m test -v` output.
 type Result struct {
-	ID      string  // test.test_os.FileTests.test_access; a subtest adds " (params)"
+	ID      string // test.test_os.FileTests.test_access; a subtest adds " (params)"
 	Outcome Outcome
 	Detail  string // the skip reason
 	Sub     bool   // a subtest entry
@@ -103,7 +103,7 @@ func Parse(out string) Parsed {
 		idx[r.ID] = len(p.Results)
 		p.Results = append(p.Results, r)
 	}
-	pending := ""        // the top-level test waiting for its word
+	pending := "" // the top-level test waiting for its word
 	pendingSubFail := false
 	finish := func() {
 		if pending == "" {

@@ -25,18 +25,18 @@ test_i (test.test_x.C.test_i) ...
 func TestParse(t *testing.T) {
 	p := Parse(sample)
 	want := map[string]Outcome{
-		"test.test_x.C.test_a":        OK,
-		"test.test_x.C.test_b":        Fail,
-		"test.test_x.C.test_c":        Skipped,
-		"test.test_x.C.test_d":        OK,
-		"test.test_x.C.test_e":        Error,
-		"test.test_x.C.test_f (i=1)":  Fail,
-		"test.test_x.C.test_f (i=2)":  Skipped,
-		"test.test_x.C.test_f":        SubFailed,
-		"test.test_x.C.test_g":        XFail,
+		"test.test_x.C.test_a":       OK,
+		"test.test_x.C.test_b":       Fail,
+		"test.test_x.C.test_c":       Skipped,
+		"test.test_x.C.test_d":       OK,
+		"test.test_x.C.test_e":       Error,
+		"test.test_x.C.test_f (i=1)": Fail,
+		"test.test_x.C.test_f (i=2)": Skipped,
+		"test.test_x.C.test_f":       SubFailed,
+		"test.test_x.C.test_g":       XFail,
 		"setUpClass (test.test_x.D)": Error,
-		"test.test_x.C.test_h":        OK,
-		"test.test_x.C.test_i":        NoOutcome,
+		"test.test_x.C.test_h":       OK,
+		"test.test_x.C.test_i":       NoOutcome,
 	}
 	got := map[string]Outcome{}
 	for _, r := range p.Results {
