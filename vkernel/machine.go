@@ -45,6 +45,9 @@ type Config struct {
 	// NoReboot makes a guest reboot end vkernel with ExitRebooted instead
 	// of booting again.
 	NoReboot bool
+	// PidsMax bounds the guest's processes and threads (a pids cgroup,
+	// where the host lets vkernel make one); 0 for no bound.
+	PidsMax int
 }
 
 // ExitRebooted is vkernel boot's exit status when the guest rebooted and
@@ -171,7 +174,11 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	// The os.File owns the child's end: closing it by number as well
 	// would let its finalizer close a reused descriptor later.
 	childFile := os.NewFile(uintptr(child), "control")
+	cg := newPidsCgroup(m.cfg.PidsMax)
+	defer cg.remove()
+	leave := cg.enter()
 	initProc, err := m.startInit(childFile)
+	leave()
 	childFile.Close()
 	if err != nil {
 		return 0, err

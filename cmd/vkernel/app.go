@@ -58,6 +58,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "start in guest directory `DIR`", Value: "/"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `K=V` in the guest's environment (repeatable)"},
 			&cli.BoolFlag{Name: "clear-env", Usage: "start from an empty environment instead of vkernel's own"},
+			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N` (a pids cgroup; 0: no bound)"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as guest user `UID[:GID]` (numeric; default 0:0, a root with every capability)"},
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
 			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable; none by default; / gives DragonFly's semantics)"},
@@ -89,6 +90,7 @@ func runAction(c *cli.Context) error {
 		return fmt.Errorf("run: no program given (usage: vkernel run [flags] -- PROGRAM [ARGS...])")
 	}
 	cfg := vkernel.Config{
+		PidsMax:  c.Int("pids-max"),
 		Workdir:  c.String("workdir"),
 		Hostname: c.String("hostname"),
 		Argv:     argv,
@@ -168,6 +170,7 @@ func bootCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "mount", Aliases: []string{"m"}, Usage: "mount host directory HOST at guest path GUEST, read-only with :ro (repeatable)"},
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "add `K=V` to init's environment (repeatable)"},
+			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N` (a pids cgroup; 0: no bound)"},
 			&cli.BoolFlag{Name: "no-reboot", Usage: "exit with status 3 when the guest reboots, instead of booting it again"},
 			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE"},
 		},
@@ -186,6 +189,7 @@ func bootAction(c *cli.Context) error {
 	cfg := vkernel.Config{
 		Boot:     true,
 		NoReboot: c.Bool("no-reboot"),
+		PidsMax:  c.Int("pids-max"),
 		Hostname: c.String("hostname"),
 		Cred:     sentry.RootCreds(),
 		Shares:   c.StringSlice("share"),
