@@ -35,12 +35,14 @@
 //	Open         open("/proc/self/fd/N", flags) (a new open file description;
 //	             a symlink is never opened: ELOOP, unless O_PATH)
 //	Create       openat2(parent, name, O_CREAT|O_EXCL|O_NOFOLLOW|flags, mode)
+//	Tmpfile      openat2(dir, ".", O_TMPFILE|flags, mode) (an unnamed
+//	             file; O_EXCL makes the host refuse to ever link it)
 //	Mkdir        mkdirat(parent, name, mode)
 //	Mknod        mknodat(parent, name, mode, dev)   (devices: EPERM)
 //	Symlink      symlinkat(target, parent, name)
 //	Link         linkat(fd, "", parent, name, AT_EMPTY_PATH), or without
 //	             CAP_DAC_READ_SEARCH linkat("/proc/self/fd/N", parent, name,
-//	             AT_SYMLINK_FOLLOW)
+//	             AT_SYMLINK_FOLLOW) (either names a Tmpfile too)
 //	Unlink       unlinkat(parent, name, 0)
 //	Rmdir        unlinkat(parent, name, AT_REMOVEDIR)
 //	Rename       renameat2(parent, old, newParent, new, flags)

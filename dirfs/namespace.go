@@ -62,6 +62,53 @@ func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.
 	return c, wrapFile(fd, unix.S_IFREG, flags), nil
 }
 
+// Tmpfile implements vfs.TmpfileMaker: openat(dir, ".", O_TMPFILE|flags,
+// mode) makes an unnamed host file in the directory (O_EXCL: never
+// linkable, which the host enforces); Link names it later.
+func (n *node) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.FileImpl, error) {
+	if n.fs.opts.ReadOnly {
+		return nil, nil, unix.EROFS
+	}
+	if n.typ != unix.S_IFDIR {
+		return nil, nil, unix.ENOTDIR
+	}
+	if flags&unix.O_ACCMODE == unix.O_RDONLY {
+		return nil, nil, unix.EINVAL
+	}
+	dirfd, err := n.use()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer n.done()
+	flags &^= unix.O_PATH | unix.O_DIRECTORY | unix.O_TMPFILE | unix.O_CREAT | unix.O_TRUNC | unix.O_NOFOLLOW
+	fd, err := unix.Openat2(dirfd, ".", &unix.OpenHow{
+		Flags:   uint64(flags | unix.O_TMPFILE | unix.O_CLOEXEC),
+		Mode:    uint64(mode & 07777),
+		Resolve: resolveFlags,
+	})
+	if err != nil {
+		return nil, nil, errno(err)
+	}
+	// The vnode's O_PATH descriptor names the unnamed inode itself.
+	pfd, err := unix.Open(procPath(fd), unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(fd)
+		return nil, nil, errno(err)
+	}
+	c, err := n.fs.newNode(pfd)
+	if err != nil {
+		unix.Close(pfd)
+		unix.Close(fd)
+		return nil, nil, errno(err)
+	}
+	if err := n.fs.own(c, n, mode, cred); err != nil {
+		c.Release()
+		unix.Close(fd)
+		return nil, nil, err
+	}
+	return c, &file{fd: fd}, nil
+}
+
 // Mkdir implements vfs.Vnode.Mkdir.
 func (n *node) Mkdir(name string, mode uint32, cred *vfs.Cred) error {
 	fd, err := n.useMutable(name)

@@ -40,8 +40,9 @@ const (
 )
 
 var (
-	_ vfs.Vnode = (*node)(nil)
-	_ vfs.Typer = (*node)(nil)
+	_ vfs.Vnode        = (*node)(nil)
+	_ vfs.Typer        = (*node)(nil)
+	_ vfs.TmpfileMaker = (*node)(nil)
 )
 
 // newNode wraps host O_PATH descriptor fd, taking ownership of it.

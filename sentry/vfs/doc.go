@@ -15,7 +15,9 @@
 //	walk.go     the path walk (Linux's namei): "..", mounts, symlinks,
 //	            magic links, openat2's RESOLVE_*
 //	perm.go     permission checks (generic_permission, may_delete, ...)
-//	open.go     open(2): O_CREAT, O_EXCL, O_TRUNC, O_PATH, O_NOFOLLOW
+//	open.go     open(2): O_CREAT, O_EXCL, O_TRUNC, O_PATH, O_NOFOLLOW,
+//	            O_TMPFILE (TmpfileMaker; the file's position is a dentry
+//	            "#ino" under the directory, never cached, born deleted)
 //	file.go     File (Linux's struct file), PlaceholderFD
 //	namei.go    mkdir, mknod, symlink, link, unlink, rmdir
 //	rename.go   renameat2

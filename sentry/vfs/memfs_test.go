@@ -22,6 +22,10 @@ type memFS struct {
 	// lookups counts Lookup calls; released counts Released vnodes.
 	lookups  atomic.Int64
 	released atomic.Int64
+	// noTmpfile hides Tmpfile: the filesystem cannot make unnamed files.
+	noTmpfile bool
+	// orphans are the unnamed files Tmpfile made, closed at cleanup.
+	orphans []*memNode
 }
 
 // memNode is an inode of memFS.
@@ -33,6 +37,9 @@ type memNode struct {
 	magic    func(ctx *Context) (VirtualDentry, error)
 	xattrs   map[string][]byte
 	memfd    int
+	// linkable lets Link name a node with no link (O_TMPFILE without
+	// O_EXCL), until it does.
+	linkable bool
 }
 
 // memVnode is a vnode of memFS: one per Lookup, so Release is observable.
@@ -59,6 +66,9 @@ func newMemFS(t *testing.T, name string) *memFS {
 		fs.mu.Lock()
 		defer fs.mu.Unlock()
 		fs.closeAll(fs.root)
+		for _, n := range fs.orphans {
+			fs.closeAll(n)
+		}
 	})
 	return fs
 }
@@ -124,8 +134,14 @@ func (fs *memFS) vnode(n *memNode) Vnode {
 	if n.magic != nil {
 		return magicVnode{v}
 	}
+	if fs.noTmpfile {
+		return plainVnode{v}
+	}
 	return v
 }
+
+// plainVnode is a memVnode without the optional interfaces.
+type plainVnode struct{ Vnode }
 
 // Filesystem.
 
@@ -306,6 +322,28 @@ func (v *memVnode) Create(name string, flags int, mode uint32, cred *Cred) (Vnod
 	return vn, f, nil
 }
 
+func (v *memVnode) Tmpfile(flags int, mode uint32, cred *Cred) (Vnode, FileImpl, error) {
+	if flags&(unix.O_TMPFILE|unix.O_CREAT|unix.O_CLOEXEC) != 0 {
+		panic("Tmpfile flags carry open-only bits")
+	}
+	unlock := v.lock()
+	if _, err := v.dir(); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	n := v.n.fs.newNode(unix.S_IFREG|mode, cred.UID, cred.GID)
+	n.attr.Nlink = 0
+	n.linkable = flags&unix.O_EXCL == 0
+	v.n.fs.orphans = append(v.n.fs.orphans, n)
+	unlock()
+	vn := v.n.fs.vnode(n)
+	f, err := vn.Open(flags &^ unix.O_EXCL)
+	if err != nil {
+		return nil, nil, err
+	}
+	return vn, f, nil
+}
+
 func (v *memVnode) Mkdir(name string, mode uint32, cred *Cred) error {
 	defer v.lock()()
 	_, err := v.create(name, unix.S_IFDIR|mode, cred)
@@ -340,6 +378,10 @@ func (v *memVnode) Link(name string, target Vnode) error {
 		return unix.EEXIST
 	}
 	t := target.(*memVnode).n
+	if t.attr.Nlink == 0 && !t.linkable {
+		return unix.ENOENT
+	}
+	t.linkable = false
 	t.attr.Nlink++
 	d.children[name] = t
 	return nil

@@ -1,6 +1,8 @@
 package vfs
 
 import (
+	"strconv"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -17,12 +19,16 @@ func (v *VFS) OpenResolve(ctx *Context, start VirtualDentry, path string, flags 
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 	}
-	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
-		// Vnode.Open has no mode to give the file.
-		return nil, unix.EOPNOTSUPP
-	}
 	if flags&unix.O_CREAT != 0 && flags&unix.O_DIRECTORY != 0 {
+		// Also O_TMPFILE|O_CREAT, as Linux's build_open_flags.
 		return nil, unix.EINVAL
+	}
+	if flags&oTmpfileBit != 0 {
+		// O_TMPFILE is __O_TMPFILE|O_DIRECTORY; either half alone is not
+		// it, and it needs write access.
+		if flags&unix.O_DIRECTORY == 0 || accMode(flags)&mayWrite == 0 {
+			return nil, unix.EINVAL
+		}
 	}
 	if flags&(unix.O_CREAT|unix.O_EXCL) == unix.O_CREAT|unix.O_EXCL {
 		flags |= unix.O_NOFOLLOW
@@ -49,7 +55,60 @@ func (v *VFS) OpenResolve(ctx *Context, start VirtualDentry, path string, flags 
 		return nil, err
 	}
 	defer vd.DecRef()
+	if flags&oTmpfileBit != 0 {
+		return v.openTmpfile(w.ctx, vd, flags, mode)
+	}
 	return v.openResolved(w.ctx, vd, flags, w.noTarget)
+}
+
+// oTmpfileBit is Linux's __O_TMPFILE: unix.O_TMPFILE without O_DIRECTORY.
+const oTmpfileBit = unix.O_TMPFILE &^ unix.O_DIRECTORY
+
+// openTmpfile is open with O_TMPFILE on the directory dir, as Linux's
+// do_tmpfile and vfs_tmpfile: EROFS, then write and search permission on
+// dir, then EOPNOTSUPP where the filesystem cannot. The file's position
+// is a dentry of its own under dir, never cached and already deleted
+// (d_tmpfile): fstat sees st_nlink 0, /proc/self/fd/N reads
+// "/dir/#ino (deleted)", and linkat (AT_EMPTY_PATH, or through
+// /proc/self/fd/N) names the vnode unless O_EXCL forbade it.
+func (v *VFS) openTmpfile(ctx *Context, dir VirtualDentry, flags int, mode uint32) (*File, error) {
+	d := dir.Dentry
+	if !d.IsDir() {
+		return nil, unix.ENOTDIR
+	}
+	if dir.Mount.ReadOnly() {
+		return nil, unix.EROFS
+	}
+	cred := ctx.cred()
+	if err := vnodePermission(cred, d, mayWrite|mayExec); err != nil {
+		return nil, err
+	}
+	tm, ok := d.vnode.(TmpfileMaker)
+	if !ok {
+		return nil, unix.EOPNOTSUPP
+	}
+	mode = mode & 07777 &^ ctx.Umask
+	vflags := flags &^ (unix.O_TMPFILE | unix.O_CREAT | unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_TRUNC | unix.O_PATH)
+	vn, impl, err := tm.Tmpfile(vflags, mode, cred)
+	if err != nil {
+		return nil, err
+	}
+	attr, err := vn.Getattr()
+	if err != nil {
+		impl.Close()
+		vn.Release()
+		return nil, err
+	}
+	c, err := newDentry(d.fs, d, "#"+strconv.FormatUint(attr.Ino, 10), vn)
+	if err != nil {
+		impl.Close() // newDentry Released vn
+		return nil, err
+	}
+	// Never cached, so no walk finds it; deleted, so PathOf says so and
+	// the name is never taken for a real one.
+	c.deleted.Store(true)
+	defer c.DecRef()
+	return newFile(VirtualDentry{dir.Mount, c}, flags&^unix.O_EXCL, impl), nil
 }
 
 // OpenAt opens an already resolved position, as open does once the walk

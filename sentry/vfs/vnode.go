@@ -91,6 +91,12 @@ type DirEntry struct {
 	Name string
 	Ino  uint64
 	Type uint8 // unix.DT_*
+	// Off, when a directory gives it for every entry, is the entry's
+	// stable position, increasing through the listing (procfs's fd/ uses
+	// the descriptor number, as Linux does): reading resumes after the
+	// last position returned even if entries came or went meanwhile.
+	// Zero: positions are indexes into the listing.
+	Off int64
 }
 
 // Vnode is a filesystem object: the set of vnode operations a filesystem
@@ -171,6 +177,22 @@ type Vnode interface {
 type Typer interface {
 	// Type returns the vnode's S_IFMT bits, which never change.
 	Type() uint32
+}
+
+// TmpfileMaker is implemented by directory vnodes that can make an
+// unnamed regular file in themselves, for open(O_TMPFILE) (Linux's
+// inode_operations.tmpfile). Directories without it answer EOPNOTSUPP.
+type TmpfileMaker interface {
+	// Tmpfile makes a regular file with no name and no link (st_nlink 0),
+	// with permission bits mode (umask already applied) owned by cred, and
+	// opens it with flags: the access mode and status flags (O_APPEND,
+	// O_NONBLOCK, ...), without O_TMPFILE, O_DIRECTORY, O_CREAT or
+	// O_CLOEXEC; O_EXCL says the file must never be linked (Link of it
+	// answers ENOENT), as Linux's missing I_LINKABLE. Without O_EXCL a
+	// later Link gives it its first name. The VFS checks permissions and
+	// read-only mounts, and gives the vnode an unhashed, deleted dentry
+	// "#ino" under the directory.
+	Tmpfile(flags int, mode uint32, cred *Cred) (Vnode, FileImpl, error)
 }
 
 // FileImpl is the filesystem's half of an open file description.

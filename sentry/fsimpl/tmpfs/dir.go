@@ -3,6 +3,7 @@ package tmpfs
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -167,6 +168,39 @@ func (n *inode) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs
 	return c, f, nil
 }
 
+// Tmpfile implements vfs.TmpfileMaker, as Linux's shmem_tmpfile: a
+// memfd-backed inode with no link, held only by the VFS's reference,
+// linkable unless O_EXCL.
+func (n *inode) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.FileImpl, error) {
+	n.fs.mu.Lock()
+	if n.children == nil {
+		n.fs.mu.Unlock()
+		return nil, nil, unix.ENOTDIR
+	}
+	if n.nlink == 0 {
+		n.fs.mu.Unlock()
+		return nil, nil, unix.ENOENT // removed directory
+	}
+	mode, uid, gid := n.ownerLocked(unix.S_IFREG|mode&07777, cred)
+	c := n.fs.newInodeLocked(mode, uid, gid)
+	fd, err := unix.MemfdCreate(memfdName("#"+strconv.FormatUint(c.ino, 10)), unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		n.fs.mu.Unlock()
+		return nil, nil, errnoOf(err)
+	}
+	c.memfd = fd
+	c.nlink = 0
+	c.linkable = flags&unix.O_EXCL == 0
+	c.refs = 1
+	n.fs.mu.Unlock()
+	f, err := c.Open(flags &^ (unix.O_DIRECTORY | unix.O_PATH | unix.O_TMPFILE | unix.O_EXCL))
+	if err != nil {
+		c.Release()
+		return nil, nil, err
+	}
+	return c, f, nil
+}
+
 // Mkdir implements vfs.Vnode.Mkdir.
 func (n *inode) Mkdir(name string, mode uint32, cred *vfs.Cred) error {
 	n.fs.mu.Lock()
@@ -236,11 +270,12 @@ func (n *inode) Link(name string, target vfs.Vnode) error {
 	switch {
 	case t.children != nil:
 		return unix.EPERM
-	case t.nlink == 0:
+	case t.nlink == 0 && !t.linkable:
 		return unix.ENOENT
 	case n.children[name] != nil:
 		return unix.EEXIST
 	}
+	t.linkable = false
 	t.nlink++
 	t.ctime = nowTS()
 	n.children[name] = t

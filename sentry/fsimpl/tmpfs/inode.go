@@ -20,8 +20,13 @@ type inode struct {
 	rdev                       uint64
 	atime, mtime, ctime, btime unix.Timespec
 	xattrs                     map[string][]byte
-	// refs counts the Vnode references the VFS holds (Lookup, Create).
+	// refs counts the Vnode references the VFS holds (Lookup, Create,
+	// Tmpfile).
 	refs int
+	// linkable lets Link give a first name to a file with no link: an
+	// O_TMPFILE file made without O_EXCL (Linux's I_LINKABLE), until
+	// its first Link.
+	linkable bool
 
 	children map[string]*inode // directories only; nil otherwise
 	parent   *inode            // directories only, for ".."
@@ -30,7 +35,10 @@ type inode struct {
 	fifo     int               // fifos: O_PATH fd of the host fifo; -1 otherwise
 }
 
-var _ vfs.Vnode = (*inode)(nil)
+var (
+	_ vfs.Vnode        = (*inode)(nil)
+	_ vfs.TmpfileMaker = (*inode)(nil)
+)
 
 func (n *inode) typ() uint32 { return n.mode & unix.S_IFMT }
 
