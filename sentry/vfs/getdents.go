@@ -44,6 +44,9 @@ func (v *VFS) Getdents(f *File, size int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(ents) > 0 && ents[0].Off != 0 {
+		return getdentsByOff(fd, pos, ents, size)
+	}
 	var out []byte
 	i := pos
 	for ; i >= 0 && i < int64(len(ents)); i++ {
@@ -65,6 +68,40 @@ func (v *VFS) Getdents(f *File, size int) ([]byte, error) {
 	}
 	if i != pos {
 		if _, err := unix.Seek(fd, i, unix.SEEK_SET); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// getdentsByOff lists entries with stable positions: those after pos, the
+// position kept as the host fd's offset being the last one returned.
+func getdentsByOff(fd int, pos int64, ents []DirEntry, size int) ([]byte, error) {
+	var out []byte
+	last := pos
+	for i := range ents {
+		e := &ents[i]
+		if e.Off <= pos {
+			continue
+		}
+		reclen := (direntHeader + len(e.Name) + 1 + 7) &^ 7
+		if len(out)+reclen > size {
+			if len(out) == 0 {
+				return nil, unix.EINVAL
+			}
+			break
+		}
+		rec := make([]byte, reclen)
+		binary.NativeEndian.PutUint64(rec[0:], e.Ino)
+		binary.NativeEndian.PutUint64(rec[8:], uint64(e.Off))
+		binary.NativeEndian.PutUint16(rec[16:], uint16(reclen))
+		rec[18] = e.Type
+		copy(rec[direntHeader:], e.Name)
+		out = append(out, rec...)
+		last = e.Off
+	}
+	if last != pos {
+		if _, err := unix.Seek(fd, last, unix.SEEK_SET); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"golang.org/x/sys/unix"
+	"sort"
 
 	"vkernel/sentry/vfs"
 )
@@ -78,22 +79,31 @@ func (d *dir) Readdir() ([]vfs.DirEntry, error) {
 	if err := d.pr.check(); err != nil {
 		return nil, err
 	}
+	// Positions are stable, as Linux's: fixed entries first, then the
+	// numbered ones (pids, descriptors) by number, so that a listing read
+	// in parts while entries come and go misses none of those that stay.
 	ents := []vfs.DirEntry{
-		{Name: ".", Ino: d.ino, Type: unix.DT_DIR},
-		{Name: "..", Ino: d.parent, Type: unix.DT_DIR},
+		{Name: ".", Ino: d.ino, Type: unix.DT_DIR, Off: 1},
+		{Name: "..", Ino: d.parent, Type: unix.DT_DIR, Off: 2},
 	}
-	for _, e := range d.static {
-		ents = append(ents, vfs.DirEntry{Name: e.name, Ino: inoOf(d.path + "/" + e.name), Type: e.typ})
+	for i, e := range d.static {
+		ents = append(ents, vfs.DirEntry{Name: e.name, Ino: inoOf(d.path + "/" + e.name), Type: e.typ, Off: int64(3 + i)})
 	}
 	if d.dynamic != nil {
 		dyn, err := d.dynamic(d)
 		if err != nil {
 			return nil, err
 		}
-		for _, e := range dyn {
-			ents = append(ents, vfs.DirEntry{Name: e.name, Ino: inoOf(d.path + "/" + e.name), Type: e.typ})
+		base := int64(3 + len(d.static))
+		for j, e := range dyn {
+			off := base + int64(j)
+			if n, ok := parseID(e.name); ok {
+				off = 1<<32 + int64(n)
+			}
+			ents = append(ents, vfs.DirEntry{Name: e.name, Ino: inoOf(d.path + "/" + e.name), Type: e.typ, Off: off})
 		}
 	}
+	sort.Slice(ents, func(i, j int) bool { return ents[i].Off < ents[j].Off })
 	return ents, nil
 }
 
