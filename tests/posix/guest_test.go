@@ -88,14 +88,6 @@ const sentryTmpfsFiles = 1 << 20
 // "gap" is a feature vkernel does not have; "bug" is a difference from Linux
 // in one it has (reported with a reproduction).
 var knownGaps = map[[2]string]string{
-	{"open/tmpfile-linkat", "dirfs-mount"}:        "gap: open(O_TMPFILE) fails with EOPNOTSUPP",
-	{"open/tmpfile-linkat", "dirfs-root"}:         "gap: open(O_TMPFILE) fails with EOPNOTSUPP",
-	{"open/tmpfile-linkat", "tmpfs"}:              "gap: open(O_TMPFILE) fails with EOPNOTSUPP",
-	{"open/tmpfile-linkat", "sentry-tmpfs"}:       "gap: open(O_TMPFILE) fails with EOPNOTSUPP",
-	{"open/tmpfile-proc-fd", "dirfs-mount"}:       "gap: open(O_TMPFILE) fails with EOPNOTSUPP",
-	{"open/tmpfile-proc-fd", "dirfs-root"}:        "gap: open(O_TMPFILE) fails with EOPNOTSUPP",
-	{"open/tmpfile-proc-fd", "tmpfs"}:             "gap: open(O_TMPFILE) fails with EOPNOTSUPP",
-	{"open/tmpfile-proc-fd", "sentry-tmpfs"}:      "gap: open(O_TMPFILE) fails with EOPNOTSUPP",
 	{"watch/inotify", "sentry-tmpfs"}:             "gap: inotify_add_watch fails with EOPNOTSUPP",
 	{"special/unix-socket", "sentry-tmpfs"}:       "gap: bind(2) of an AF_UNIX path fails with ENOENT",
 	{"special/unix-socket-rel", "sentry-tmpfs"}:   "gap: bind(2) of an AF_UNIX path fails with ENOENT",
