@@ -36,9 +36,11 @@
 //
 // # References
 //
-// Each Vnode returned by Lookup or Create is a reference; Release drops
-// one. A node's memfd or fifo is closed when it has neither links nor
-// references. The root is never released.
+// Each Vnode returned by Lookup, Create or Tmpfile is a reference;
+// Release drops one. A node's memfd or fifo is closed when it has neither
+// links nor references. The root is never released. Tmpfile (O_TMPFILE)
+// makes a regular file with no link, which Link may name once unless it
+// was made with O_EXCL (Linux's I_LINKABLE).
 //
 // # Lock order
 //
