@@ -2,6 +2,7 @@ package sentry
 
 import (
 	"encoding/binary"
+	"runtime"
 	"strconv"
 	"unsafe"
 
@@ -56,14 +57,53 @@ func unixPath(sa []byte) (string, bool) {
 }
 
 // unixAddr makes a pathname sockaddr_un.
+// (A path of 108 bytes fills sun_path without a NUL, as Linux accepts.)
 func unixAddr(path string) ([]byte, error) {
-	if len(path) >= 108 {
+	if len(path) > unixPathMax {
 		return nil, unix.ENAMETOOLONG
 	}
-	b := make([]byte, 2+len(path)+1)
+	n := len(path) + 1
+	if n > unixPathMax {
+		n = unixPathMax
+	}
+	b := make([]byte, 2+n)
 	binary.LittleEndian.PutUint16(b, unix.AF_UNIX)
 	copy(b[2:], path)
 	return b, nil
+}
+
+// unixPathMax is the size of sockaddr_un's sun_path.
+const unixPathMax = 108
+
+// bindIn binds sock to name in the host directory dirfd. A name too long
+// to follow "/proc/self/fd/N/" is bound from a thread of its own whose
+// working directory is that directory (the thread is thrown away after).
+func bindIn(sock, dirfd int, name string) (hostName string, err error) {
+	hostName = "/proc/self/fd/" + strconv.Itoa(dirfd) + "/" + name
+	if len(hostName) <= unixPathMax {
+		sa, _ := unixAddr(hostName)
+		return hostName, rawSockaddrCall(unix.SYS_BIND, sock, sa)
+	}
+	sa, err := unixAddr(name)
+	if err != nil {
+		return "", err
+	}
+	errc := make(chan error, 1)
+	go func() {
+		// Never unlocked: the thread, with its own cwd, ends with the
+		// goroutine.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			errc <- err
+			return
+		}
+		if err := unix.Fchdir(dirfd); err != nil {
+			errc <- err
+			return
+		}
+		errc <- rawSockaddrCall(unix.SYS_BIND, sock, sa)
+	}()
+	return name, <-errc
 }
 
 // hostSocketPath resolves the guest path of an existing socket to a host
@@ -190,15 +230,11 @@ func sysBind(c *Call) Result {
 		return Errno(err)
 	}
 	defer f.DecRef()
-	hsa, err := unixAddr("/proc/self/fd/" + strconv.Itoa(f.HostFD()) + "/" + name)
-	if err != nil {
-		return Errno(err)
-	}
-	err = rawSockaddrCall(unix.SYS_BIND, h, hsa)
+	hostName, err := bindIn(h, f.HostFD(), name)
 	v.Forget(parent, name) // made by the host, not the VFS
 	if err == nil {
 		// getsockname and getpeername show the guest's name, not ours.
-		c.Task.Kernel().sockNames.Store(string(hsa[2:len(hsa)-1]), p)
+		c.Task.Kernel().sockNames.Store(hostName, p)
 	}
 	return Errno(err)
 }
