@@ -95,6 +95,12 @@ var harmlessDevices = map[uint64]bool{
 	unix.Mkdev(5, 0): true, // tty
 }
 
+// isPty reports whether rdev is ptmx or a pty slave.
+func isPty(rdev uint64) bool {
+	major := unix.Major(rdev)
+	return rdev == unix.Mkdev(5, 2) || (major >= 136 && major <= 143)
+}
+
 // mayOpenDevice refuses, with EACCES as a nodev mount does, to open a
 // block device or a character device other than the harmless ones: a
 // device node found in the exported directory must not hand the guest the
@@ -115,7 +121,10 @@ func (n *node) mayOpenDevice() error {
 		if err := unix.Fstat(fd, &st); err != nil {
 			return errno(err)
 		}
-		if st.Mode&unix.S_IFMT != unix.S_IFCHR || !harmlessDevices[st.Rdev] {
+		if st.Mode&unix.S_IFMT != unix.S_IFCHR {
+			return unix.EACCES
+		}
+		if !harmlessDevices[st.Rdev] && !(n.fs.opts.PtyDevices && isPty(st.Rdev)) {
 			return unix.EACCES
 		}
 	}

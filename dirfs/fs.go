@@ -19,6 +19,10 @@ type Options struct {
 	// Source is the host path shown in /proc/mounts ("dirfs@" + Source);
 	// the directory given to New when empty.
 	Source string
+	// PtyDevices lets the pty devices (ptmx 5:2 and the slaves, majors
+	// 136-143) open: for a private devpts instance served as /dev/pts,
+	// whose ptys are the guest's own.
+	PtyDevices bool
 	// RevalidateWindow is how long the name cache trusts an entry it
 	// checked against the host (doc.go, Revalidation):
 	// DefaultRevalidateWindow if zero; negative checks every use.

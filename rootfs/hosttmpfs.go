@@ -25,19 +25,48 @@ import (
 // TmpfsCommand is the hidden subcommand of the mounting helper.
 const TmpfsCommand = "__tmpfs"
 
-// hostTmpfs is a private host tmpfs as a guest filesystem.
-type hostTmpfs struct {
+// privateFS is a private host filesystem (tmpfs, devpts) as a guest
+// filesystem.
+type privateFS struct {
 	*dirfs.FS
-	options string
+	typ, options string
+	// exact asks the host every time (devpts: the kernel makes and removes
+	// /dev/pts/N as ptys come and go).
+	exact bool
 }
 
-func (t *hostTmpfs) Type() string    { return "tmpfs" }
-func (t *hostTmpfs) Source() string  { return "tmpfs" }
-func (t *hostTmpfs) Options() string { return t.options }
+func (t *privateFS) Type() string    { return t.typ }
+func (t *privateFS) Source() string  { return t.typ }
+func (t *privateFS) Options() string { return t.options }
 
 // Revalidate trusts the name cache: nothing but the guest, through the
-// VFS, can change a filesystem no other process can reach.
-func (t *hostTmpfs) Revalidate(vfs.Vnode, string, vfs.Vnode) bool { return true }
+// VFS, can change a filesystem no other process can reach; devpts is
+// asked, since its kernel changes it.
+func (t *privateFS) Revalidate(parent vfs.Vnode, name string, child vfs.Vnode) bool {
+	if t.exact {
+		return t.FS.Revalidate(parent, name, child)
+	}
+	return true
+}
+
+// DevptsOptions are the options of the guest's devpts instances.
+const DevptsOptions = "newinstance,ptmxmode=0666,mode=0620,gid=5"
+
+// NewDevpts makes a private devpts instance, for /dev/pts: the guest's
+// ptys are its own (nil if no mount namespace can be made).
+func NewDevpts() vfs.Filesystem {
+	fd, err := privateMount("devpts", DevptsOptions)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	fs, err := dirfs.New("/proc/self/fd/"+strconv.Itoa(fd), dirfs.Options{Source: "devpts", PtyDevices: true,
+		RevalidateWindow: -1})
+	if err != nil {
+		return nil
+	}
+	return &privateFS{FS: fs, typ: "devpts", options: "mode=620,ptmxmode=666,gid=5", exact: true}
+}
 
 // NewTmpfs makes a guest tmpfs with opts.
 func NewTmpfs(opts tmpfs.Options) vfs.Filesystem {
@@ -66,17 +95,31 @@ func tmpfsData(o tmpfs.Options) string {
 }
 
 func newHostTmpfs(opts tmpfs.Options) (vfs.Filesystem, error) {
-	exe, err := os.Executable()
+	fd, err := privateMount("tmpfs", tmpfsData(opts))
 	if err != nil {
 		return nil, err
+	}
+	defer unix.Close(fd)
+	fs, err := dirfs.New("/proc/self/fd/"+strconv.Itoa(fd), dirfs.Options{Source: "tmpfs"})
+	if err != nil {
+		return nil, err
+	}
+	return &privateFS{FS: fs, typ: "tmpfs", options: tmpfsOptionsShown(opts)}, nil
+}
+
+// privateMount mounts a filesystem of fstype with data in a throwaway
+// mount namespace and returns an O_PATH descriptor of its root.
+func privateMount(fstype, data string) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return -1, err
 	}
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return -1, err
 	}
 	defer unix.Close(pair[0])
 	child := os.NewFile(uintptr(pair[1]), "tmpfs-control")
-	data := tmpfsData(opts)
 	attr := &os.ProcAttr{
 		Files: []*os.File{nil, nil, os.Stderr, child},
 		Sys:   &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNS},
@@ -86,32 +129,27 @@ func newHostTmpfs(opts tmpfs.Options) (vfs.Filesystem, error) {
 		attr.Sys.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
 		attr.Sys.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
 	}
-	p, err := os.StartProcess(exe, []string{"vkernel", TmpfsCommand, data}, attr)
+	p, err := os.StartProcess(exe, []string{"vkernel", TmpfsCommand, fstype, data}, attr)
 	child.Close()
 	if err != nil {
-		return nil, err
+		return -1, err
 	}
 	defer p.Wait()
 	buf := make([]byte, 16)
 	oob := make([]byte, unix.CmsgSpace(4))
 	_, oobn, _, _, err := unix.Recvmsg(pair[0], buf, oob, unix.MSG_CMSG_CLOEXEC)
 	if err != nil {
-		return nil, err
+		return -1, err
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
 	if err != nil || len(msgs) == 0 {
-		return nil, fmt.Errorf("tmpfs helper: no descriptor")
+		return -1, fmt.Errorf("%s helper: no descriptor", fstype)
 	}
 	fds, err := unix.ParseUnixRights(&msgs[0])
 	if err != nil || len(fds) != 1 {
-		return nil, fmt.Errorf("tmpfs helper: no descriptor")
+		return -1, fmt.Errorf("%s helper: no descriptor", fstype)
 	}
-	defer unix.Close(fds[0])
-	fs, err := dirfs.New("/proc/self/fd/"+strconv.Itoa(fds[0]), dirfs.Options{Source: "tmpfs"})
-	if err != nil {
-		return nil, err
-	}
-	return &hostTmpfs{FS: fs, options: tmpfsOptionsShown(opts)}, nil
+	return fds[0], nil
 }
 
 // tmpfsOptionsShown is what /proc/mounts shows for the options.
@@ -120,10 +158,10 @@ func tmpfsOptionsShown(o tmpfs.Options) string {
 }
 
 // RunTmpfsHelper is the helper process: in its own mount namespace it
-// mounts a tmpfs with data over /tmp, sends a descriptor of its root on
-// fd 3 and exits.
+// mounts a filesystem (args: TYPE DATA) over /tmp, sends a descriptor of
+// its root on fd 3 and exits.
 func RunTmpfsHelper(args []string) int {
-	if len(args) != 1 {
+	if len(args) != 2 {
 		return 2
 	}
 	// Keep the new mounts out of the host's tree.
@@ -131,8 +169,12 @@ func RunTmpfsHelper(args []string) int {
 		fmt.Fprintf(os.Stderr, "vkernel: tmpfs: %v\n", err)
 		return 1
 	}
-	if err := unix.Mount("tmpfs", "/tmp", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, args[0]); err != nil {
-		fmt.Fprintf(os.Stderr, "vkernel: tmpfs: mount: %v\n", err)
+	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
+	if args[0] == "devpts" {
+		flags = unix.MS_NOSUID | unix.MS_NOEXEC
+	}
+	if err := unix.Mount(args[0], "/tmp", args[0], flags, args[1]); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: %s: mount: %v\n", args[0], err)
 		return 1
 	}
 	fd, err := unix.Open("/tmp", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)

@@ -113,7 +113,13 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 	if cfg.Proc != nil && !cfg.Bare {
 		b.mountIfPresent("/proc", cfg.Proc(v), unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
 	}
-	if b.mountIfPresent("/dev", devfs.New(), unix.MS_NOSUID) && !cfg.Bare {
+	devOK := b.mountIfPresent("/dev", devfs.New(), unix.MS_NOSUID)
+	if devOK {
+		if pts := NewDevpts(); pts != nil {
+			b.mountIfPresent("/dev/pts", pts, unix.MS_NOSUID|unix.MS_NOEXEC)
+		}
+	}
+	if devOK && !cfg.Bare {
 		b.mountIfPresent("/dev/shm", NewTmpfs(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID|unix.MS_NODEV)
 	}
 	if cfg.Root == "" {

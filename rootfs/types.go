@@ -43,6 +43,12 @@ func Types(shares *Shares, proc func() vfs.Filesystem) map[string]NewFilesystem 
 			return NewTmpfs(opts), nil
 		},
 		"proc": func(string, string) (vfs.Filesystem, error) { return proc(), nil },
+		"devpts": func(string, string) (vfs.Filesystem, error) {
+			if fs := NewDevpts(); fs != nil {
+				return fs, nil
+			}
+			return nil, unix.ENODEV
+		},
 		"devfs": func(string, string) (vfs.Filesystem, error) {
 			return devfs.New(), nil
 		},

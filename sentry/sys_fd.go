@@ -2,6 +2,7 @@ package sentry
 
 import (
 	"os"
+	"path"
 	"strconv"
 	"unsafe"
 
@@ -169,9 +170,40 @@ func (c *Call) lowestFreeFD(min, limit int) (int, error) {
 
 // FIOCLEX and FIONCLEX reach the sentry only to update the table.
 const (
-	fioclex  = 0x5451
-	fionclex = 0x5450
+	fioclex     = 0x5451
+	fionclex    = 0x5450
+	tiocGptPeer = 0x5441
 )
+
+// ptyPeer serves TIOCGPTPEER on a ptmx the VFS opened: the slave is opened
+// through the VFS by its name in the same devpts, so that it is in the
+// table and its fstat, /proc/self/fd link and ttyname agree.
+func (c *Call) ptyPeer(fd, flags int) Result {
+	f, ok := c.Task.FDs.Get(fd)
+	if !ok {
+		return Result{Continue: true}
+	}
+	defer f.DecRef()
+	if flags&^(unix.O_ACCMODE|unix.O_NOCTTY|unix.O_NONBLOCK|unix.O_CLOEXEC) != 0 {
+		return Errno(unix.EINVAL)
+	}
+	n, err := unix.IoctlGetInt(f.HostFD(), unix.TIOCGPTN)
+	if err != nil {
+		return Errno(err)
+	}
+	k := c.Task.Kernel()
+	ctx := c.ctx()
+	ptmx, ok := k.VFS.PathOf(ctx.Root, f.VD)
+	if !ok {
+		return Errno(unix.EIO)
+	}
+	slave := path.Join(path.Dir(ptmx), strconv.Itoa(n))
+	sf, err := k.VFS.Open(ctx, ctx.Root, slave, flags&^unix.O_CLOEXEC, 0)
+	if err != nil {
+		return Errno(err)
+	}
+	return c.install(sf, flags&unix.O_CLOEXEC != 0)
+}
 
 // sysIoctlCloexec serves the ioctls the filter sends: FIOCLEX and
 // FIONCLEX update the table; the ones that change an inode are refused on
@@ -184,6 +216,8 @@ func sysIoctlCloexec(c *Call) Result {
 		c.Task.FDs.SetCloexec(fd, fd, true)
 	case fionclex:
 		c.Task.FDs.SetCloexec(fd, fd, false)
+	case tiocGptPeer:
+		return c.ptyPeer(int(fd), int(c.Args[2]))
 	default:
 		return c.inodeIoctl(int(fd), uint32(c.Args[1]))
 	}

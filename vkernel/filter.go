@@ -35,6 +35,10 @@ var inodeIoctls = []uintptr{
 	0x41009432, // FS_IOC_SETFSLABEL
 }
 
+// tiocGptPeer is TIOCGPTPEER: it opens a pty's slave by descriptor, which
+// the descriptor table must see.
+const tiocGptPeer = 0x5441
+
 // tiocLinux is TIOCLINUX, which x/sys/unix does not name.
 const tiocLinux = 0x541C
 
@@ -165,7 +169,7 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		// The commands that create descriptors or change close-on-exec,
 		// which the descriptor table must see.
 		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD),
-		unix.SYS_IOCTL: argIn(1, append([]uintptr{linux.FIOCLEX, linux.FIONCLEX}, inodeIoctls...)...),
+		unix.SYS_IOCTL: argIn(1, append([]uintptr{linux.FIOCLEX, linux.FIONCLEX, tiocGptPeer}, inodeIoctls...)...),
 		// The options about credentials, which are the sentry's.
 		unix.SYS_PRCTL: argIn(0, sentry.PrctlCredOptions...),
 	})

@@ -23,6 +23,7 @@ var symlinks = []struct{ name, target string }{
 	{"stdin", "/proc/self/fd/0"},
 	{"stdout", "/proc/self/fd/1"},
 	{"stderr", "/proc/self/fd/2"},
+	{"ptmx", "pts/ptmx"},
 }
 
 // dirs are devfs's directories and their modes.
