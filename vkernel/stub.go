@@ -53,6 +53,9 @@ func RunStub(args []string) int {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: the sentry did not answer (%v)\n", err)
 		return 126
 	}
+	if err := emptyRoot(); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: warning: the guest keeps the host's mount tree at the host level: %v\n", err)
+	}
 	insns := precompiledFilter
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: no_new_privs: %v\n", err)
@@ -92,4 +95,38 @@ func RunStub(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "vkernel: %s: %v in the guest\n", args[0], err)
 	return code
+}
+
+// emptyRoot gives the guest's processes, at the host level, a mount
+// namespace whose root is an empty read-only tmpfs, before the filter is
+// installed. Every path a guest names is served by the sentry in vkernel's
+// own namespace, so the guest's host-level tree is never used; if a call
+// ever resolved a path natively (a race the sentry's checks missed, a call
+// the filter let through), it would find nothing there.
+func emptyRoot() error {
+	if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+		return fmt.Errorf("unshare: %w", err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return fmt.Errorf("making mounts private: %w", err)
+	}
+	const dir = "/tmp"
+	if err := unix.Mount("vkernel-empty", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=4k,mode=0555"); err != nil {
+		return fmt.Errorf("mounting the empty root: %w", err)
+	}
+	if err := unix.Chdir(dir); err != nil {
+		return err
+	}
+	// pivot_root(".", ".") stacks the old root over the new one; the lazy
+	// unmount then takes it out of this namespace for good.
+	if err := unix.PivotRoot(".", "."); err != nil {
+		return fmt.Errorf("pivot_root: %w", err)
+	}
+	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
+		return fmt.Errorf("detaching the host's tree: %w", err)
+	}
+	if err := unix.Mount("", "/", "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("remounting the empty root read-only: %w", err)
+	}
+	return unix.Chdir("/")
 }
