@@ -74,7 +74,7 @@ func boot(t *testing.T, args ...string) (string, int) {
 func TestBootBusybox(t *testing.T) {
 	share := t.TempDir()
 	root := bootTree(t, map[string]string{
-		"etc/inittab": "::sysinit:/etc/init.d/rcS\n::once:/bin/sh /etc/job.sh\n::shutdown:/bin/umount -a -r\n",
+		"etc/inittab":    "::sysinit:/etc/init.d/rcS\n::once:/bin/sh /etc/job.sh\n::shutdown:/bin/umount -a -r\n",
 		"etc/init.d/rcS": "#!/bin/sh\nmount -a && echo rcS-mounted\n",
 		"etc/fstab": "proc /proc proc defaults 0 0\ndevfs /dev devfs defaults 0 0\n" +
 			"tmpfs /tmp tmpfs size=1m,mode=1777 0 0\n" + share + " /data dirfs defaults 0 0\n",
@@ -100,7 +100,7 @@ func TestBootBusybox(t *testing.T) {
 // status is vkernel's; reboot under --no-reboot exits 3.
 func TestBootInit(t *testing.T) {
 	root := bootTree(t, map[string]string{
-		"sbin/myinit": "#!/bin/sh\necho \"pid $$\"\nexit 5\n",
+		"sbin/myinit":   "#!/bin/sh\necho \"pid $$\"\nexit 5\n",
 		"sbin/rebooter": "#!/bin/sh\nreboot -f\nsleep 5\necho not-rebooted\n",
 	})
 	out, status := boot(t, "--root", root, "--init", "/sbin/myinit")
