@@ -101,24 +101,28 @@ func sysRmdir(c *Call) Result {
 func sysUnlink(c *Call) Result   { return c.unlink(unix.AT_FDCWD, 0, 0) }
 func sysUnlinkat(c *Call) Result { return c.unlink(c.fd(0), 1, c.Args[2]) }
 
+// twoPaths reads the old and new path arguments of rename and link, with
+// where each starts.
+func (c *Call) twoPaths(oldfd int32, oi int, newfd int32, ni int) (os vfs.VirtualDentry, op string, ns vfs.VirtualDentry, np string, err error) {
+	if op, err = c.path(oi); err != nil {
+		return
+	}
+	if np, err = c.path(ni); err != nil {
+		return
+	}
+	if os, err = c.start(oldfd, op); err != nil {
+		return
+	}
+	ns, err = c.start(newfd, np)
+	return
+}
+
 func (c *Call) rename(oldfd int32, oi int, newfd int32, ni int, flags uint64) Result {
 	if flags&^(unix.RENAME_NOREPLACE|unix.RENAME_EXCHANGE|unix.RENAME_WHITEOUT) != 0 ||
 		flags&(unix.RENAME_NOREPLACE|unix.RENAME_EXCHANGE) == unix.RENAME_NOREPLACE|unix.RENAME_EXCHANGE {
 		return Errno(unix.EINVAL)
 	}
-	op, r, ok := c.pathAt(oldfd, oi)
-	if !ok {
-		return r
-	}
-	np, r, ok := c.pathAt(newfd, ni)
-	if !ok {
-		return r
-	}
-	os, err := c.start(oldfd, op)
-	if err != nil {
-		return Errno(err)
-	}
-	ns, err := c.start(newfd, np)
+	os, op, ns, np, err := c.twoPaths(oldfd, oi, newfd, ni)
 	if err != nil {
 		return Errno(err)
 	}
@@ -135,19 +139,7 @@ func (c *Call) link(oldfd int32, oi int, newfd int32, ni int, at uint64) Result 
 	if at&^(unix.AT_SYMLINK_FOLLOW|unix.AT_EMPTY_PATH) != 0 {
 		return Errno(unix.EINVAL)
 	}
-	op, r, ok := c.pathAt(oldfd, oi)
-	if !ok {
-		return r
-	}
-	np, r, ok := c.pathAt(newfd, ni)
-	if !ok {
-		return r
-	}
-	os, err := c.start(oldfd, op)
-	if err != nil {
-		return Errno(err)
-	}
-	ns, err := c.start(newfd, np)
+	os, op, ns, np, err := c.twoPaths(oldfd, oi, newfd, ni)
 	if err != nil {
 		return Errno(err)
 	}

@@ -179,17 +179,26 @@ func (c *Call) socketFD(fd int) (int, error) {
 	return h, nil
 }
 
+// addressedSocket fetches the guest's socket (argument 0) and reads and
+// translates the address at addr; done closes both.
+func (c *Call) addressedSocket(addr, n uint64) (h int, hsa []byte, done func(), err error) {
+	sa, err := c.sockaddrIn(addr, n)
+	if err != nil {
+		return -1, nil, nil, err
+	}
+	if h, err = c.socketFD(int(c.fd(0))); err != nil {
+		return -1, nil, nil, err
+	}
+	hsa, release, err := c.translate(sa)
+	if err != nil {
+		unix.Close(h)
+		return -1, nil, nil, err
+	}
+	return h, hsa, func() { release(); unix.Close(h) }, nil
+}
+
 func sysConnect(c *Call) Result {
-	sa, err := c.sockaddrIn(c.Args[1], c.Args[2])
-	if err != nil {
-		return Errno(err)
-	}
-	h, err := c.socketFD(int(c.fd(0)))
-	if err != nil {
-		return Errno(err)
-	}
-	defer unix.Close(h)
-	hsa, done, err := c.translate(sa)
+	h, hsa, done, err := c.addressedSocket(c.Args[1], c.Args[2])
 	if err != nil {
 		return Errno(err)
 	}
@@ -287,16 +296,7 @@ func (c *Call) sockName(nr uintptr) Result {
 const maxSend = 1 << 20
 
 func sysSendto(c *Call) Result {
-	sa, err := c.sockaddrIn(c.Args[4], c.Args[5])
-	if err != nil {
-		return Errno(err)
-	}
-	h, err := c.socketFD(int(c.fd(0)))
-	if err != nil {
-		return Errno(err)
-	}
-	defer unix.Close(h)
-	hsa, done, err := c.translate(sa)
+	h, hsa, done, err := c.addressedSocket(c.Args[4], c.Args[5])
 	if err != nil {
 		return Errno(err)
 	}
