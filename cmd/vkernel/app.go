@@ -132,24 +132,7 @@ func runAction(c *cli.Context) error {
 	if !c.Bool("clear-env") {
 		cfg.Env = os.Environ()
 	}
-	env, err := mergeEnv(cfg.Env, c.StringSlice("env"))
-	if err != nil {
-		return err
-	}
-	cfg.Env = env
-	closeStrace, err := straceTo(c.String("strace"), &cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStrace()
-	code, err := vkernel.Run(cfg)
-	if err != nil {
-		return err
-	}
-	if code != 0 {
-		return exitError(code)
-	}
-	return nil
+	return start(c, cfg)
 }
 
 func bootCommand() *cli.Command {
@@ -214,24 +197,7 @@ func bootAction(c *cli.Context) error {
 		}
 		cfg.FS.Mounts = append(cfg.FS.Mounts, m)
 	}
-	env, err := mergeEnv(cfg.Env, c.StringSlice("env"))
-	if err != nil {
-		return err
-	}
-	cfg.Env = env
-	closeStrace, err := straceTo(c.String("strace"), &cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStrace()
-	code, err := vkernel.Run(cfg)
-	if err != nil {
-		return err
-	}
-	if code != 0 {
-		return exitError(code)
-	}
-	return nil
+	return start(c, cfg)
 }
 
 // straceTo opens --strace's destination ("-": stderr) into cfg.
@@ -288,4 +254,27 @@ func parseUser(s string) (*sentry.Creds, error) {
 		}
 	}
 	return sentry.UserCreds(uint32(uid), uint32(gid)), nil
+}
+
+// start finishes cfg with the flags run and boot share (--env, --strace)
+// and runs the guest; the guest's exit status becomes vkernel's.
+func start(c *cli.Context, cfg vkernel.Config) error {
+	env, err := mergeEnv(cfg.Env, c.StringSlice("env"))
+	if err != nil {
+		return err
+	}
+	cfg.Env = env
+	closeStrace, err := straceTo(c.String("strace"), &cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStrace()
+	code, err := vkernel.Run(cfg)
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitError(code)
+	}
+	return nil
 }
