@@ -37,6 +37,7 @@ func newPidsCgroup(max int) *pidsCgroup {
 				continue
 			}
 		}
+		removeStaleCgroups(base)
 		dir := filepath.Join(base, name)
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			continue
@@ -157,4 +158,19 @@ func (c *pidsCgroup) remove() {
 		time.Sleep(10 * time.Millisecond)
 	}
 	fmt.Fprintf(os.Stderr, "vkernel: warning: could not remove cgroup %s\n", c.dir)
+}
+
+// removeStaleCgroups removes the cgroups of vkernels that died without
+// removing theirs (killed with SIGKILL); a cgroup still in use refuses.
+func removeStaleCgroups(base string) {
+	dirs, _ := filepath.Glob(filepath.Join(base, "vkernel-*"))
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(d)[len("vkernel-"):])
+		if err != nil {
+			continue
+		}
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); os.IsNotExist(err) {
+			os.Remove(d)
+		}
+	}
 }

@@ -339,7 +339,9 @@ func (m *Machine) takeListener(ctl, pid int) error {
 	m.l = &listener{fd: lfd}
 	// Wake the guest thread on the answering CPU (Linux 6.6+): one cross-CPU
 	// wakeup less per served call. Older kernels refuse; that is fine.
-	m.l.setSyncWakeUp()
+	if err := m.l.setSyncWakeUp(); err != nil {
+		debugf("sync wake-up: %v", err)
+	}
 	m.startServers()
 	return nil
 }
