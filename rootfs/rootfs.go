@@ -109,6 +109,9 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 	root := v.Root(v.NewRootMount(rootFS, rootFlags))
 	b := &builder{v: v, root: root, ctx: &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred(), Umask: 022}}
 
+	if cfg.Root == "" {
+		b.mirrorHostMounts()
+	}
 	// The kernel's own filesystems, where the tree has a place for them.
 	if cfg.Proc != nil && !cfg.Bare {
 		b.mountIfPresent("/proc", cfg.Proc(v), unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
