@@ -20,13 +20,10 @@ var forwardedSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.
 // becomes the guest program), forwards signals to it, reaps orphans, and
 // exits with the program's status. args: HOSTNAME ARGV...
 func RunInit(args []string) int {
-	if len(args) < 2 {
-		fmt.Fprintln(os.Stderr, "vkernel: init: usage: HOSTNAME PROGRAM [ARGS...]")
+	args, ok := setUpNamespaces(args)
+	if !ok || len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "vkernel: init: usage: --hostname NAME [--loopback] -- PROGRAM [ARGS...]")
 		return 125
-	}
-	if h := args[0]; h != "" {
-		// The guest has a UTS namespace of its own.
-		unix.Sethostname([]byte(h))
 	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwardedSignals...)
@@ -44,7 +41,7 @@ func RunInit(args []string) int {
 		attr.Sys.Foreground = true
 		attr.Sys.Ctty = 0
 	}
-	p, err := os.StartProcess("/proc/self/exe", append([]string{"vkernel", stubCommand}, args[1:]...), attr)
+	p, err := os.StartProcess("/proc/self/exe", append([]string{"vkernel", stubCommand}, args...), attr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: init: starting the program: %v\n", err)
 		return 125
@@ -100,4 +97,46 @@ func Hidden(args []string) (code int, ok bool) {
 		return rootfs.RunTmpfsHelper(args[2:]), true
 	}
 	return 0, false
+}
+
+// setUpNamespaces reads the options vkernel gives the first process of the
+// guest's namespaces (--hostname NAME [--loopback] --), sets the UTS
+// namespace's host name and brings the new network namespace's loopback
+// up, and returns the rest of args. ok is false for malformed options.
+func setUpNamespaces(args []string) (rest []string, ok bool) {
+	if len(args) == 0 || args[0] != "--hostname" {
+		return args, true
+	}
+	if len(args) < 2 {
+		return nil, false
+	}
+	if h := args[1]; h != "" {
+		unix.Sethostname([]byte(h))
+	}
+	args = args[2:]
+	if len(args) > 0 && args[0] == "--loopback" {
+		if err := loopbackUp(); err != nil {
+			fmt.Fprintf(os.Stderr, "vkernel: warning: loopback: %v\n", err)
+		}
+		args = args[1:]
+	}
+	if len(args) == 0 || args[0] != "--" {
+		return nil, false
+	}
+	return args[1:], true
+}
+
+// loopbackUp brings lo up, as a new network namespace has it down.
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	ifr.SetUint16(unix.IFF_UP | unix.IFF_LOOPBACK | unix.IFF_RUNNING)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }

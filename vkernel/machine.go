@@ -48,6 +48,10 @@ type Config struct {
 	// PidsMax bounds the guest's processes and threads (a pids cgroup,
 	// where the host lets vkernel make one); 0 for no bound.
 	PidsMax int
+	// NoNetwork gives the guest a network namespace of its own with only
+	// a loopback interface (--net none): no host network, no host
+	// abstract unix sockets.
+	NoNetwork bool
 }
 
 // ExitRebooted is vkernel boot's exit status when the guest rebooted and
@@ -150,6 +154,14 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	}
 }
 
+// netFlag is CLONE_NEWNET when the guest gets no network.
+func (m *Machine) netFlag() uintptr {
+	if m.cfg.NoNetwork {
+		return syscall.CLONE_NEWNET
+	}
+	return 0
+}
+
 // reboot carries out the guest's reboot(2): the guest's pid 1 is killed,
 // which ends every guest process, and boot reports what was asked.
 func (m *Machine) reboot(cmd sentry.RebootCommand) {
@@ -221,17 +233,22 @@ func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("finding the vkernel binary: %w", err)
 	}
-	argv := append([]string{"vkernel", initCommand, m.cfg.Hostname}, m.cfg.Argv...)
+	first := initCommand
 	if m.cfg.Boot {
 		// The guest's own init is pid 1: the stub becomes it.
-		argv = append([]string{"vkernel", stubCommand, "--hostname", m.cfg.Hostname, "--"}, m.cfg.Argv...)
+		first = stubCommand
 	}
+	argv := []string{"vkernel", first, "--hostname", m.cfg.Hostname}
+	if m.cfg.NoNetwork {
+		argv = append(argv, "--loopback")
+	}
+	argv = append(append(argv, "--"), m.cfg.Argv...)
 	attr := &os.ProcAttr{
 		Dir:   "/",
 		Env:   m.cfg.Env,
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, ctl},
 		Sys: &syscall.SysProcAttr{
-			Cloneflags:                 syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC,
+			Cloneflags:                 syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | m.netFlag(),
 			UidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}},
 			GidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}},
 			GidMappingsEnableSetgroups: true,

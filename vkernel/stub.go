@@ -31,13 +31,12 @@ const (
 // thread, the filter is installed on it, and it calls execve.
 func RunStub(args []string) int {
 	runtime.LockOSThread()
-	if len(args) >= 3 && args[0] == "--hostname" && args[2] == "--" {
-		// vkernel boot: the stub is the guest's pid 1, in its own UTS
-		// namespace.
-		if h := args[1]; h != "" {
-			unix.Sethostname([]byte(h))
-		}
-		args = args[3:]
+	// Under vkernel boot the stub is the guest's pid 1, first in its
+	// namespaces.
+	args, ok := setUpNamespaces(args)
+	if !ok {
+		fmt.Fprintln(os.Stderr, "vkernel: stub: bad options")
+		return 126
 	}
 	if len(args) == 0 {
 		fmt.Fprintln(os.Stderr, "vkernel: stub: no program")

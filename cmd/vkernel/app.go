@@ -58,6 +58,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "start in guest directory `DIR`", Value: "/"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `K=V` in the guest's environment (repeatable)"},
 			&cli.BoolFlag{Name: "clear-env", Usage: "start from an empty environment instead of vkernel's own"},
+			&cli.StringFlag{Name: "net", Value: "host", Usage: "the guest's network: `host` (the host's network and abstract unix sockets) or none (a network namespace of its own, loopback only)"},
 			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N` (a pids cgroup; 0: no bound)"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as guest user `UID[:GID]` (numeric; default 0:0, a root with every capability)"},
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
@@ -153,6 +154,7 @@ func bootCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "mount", Aliases: []string{"m"}, Usage: "mount host directory HOST at guest path GUEST, read-only with :ro (repeatable)"},
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "add `K=V` to init's environment (repeatable)"},
+			&cli.StringFlag{Name: "net", Value: "host", Usage: "the guest's network: `host` (the host's network and abstract unix sockets) or none (a network namespace of its own, loopback only)"},
 			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N` (a pids cgroup; 0: no bound)"},
 			&cli.BoolFlag{Name: "no-reboot", Usage: "exit with status 3 when the guest reboots, instead of booting it again"},
 			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE"},
@@ -256,9 +258,16 @@ func parseUser(s string) (*sentry.Creds, error) {
 	return sentry.UserCreds(uint32(uid), uint32(gid)), nil
 }
 
-// start finishes cfg with the flags run and boot share (--env, --strace)
-// and runs the guest; the guest's exit status becomes vkernel's.
+// start finishes cfg with the flags run and boot share (--env, --net,
+// --strace) and runs the guest; the guest's exit status becomes vkernel's.
 func start(c *cli.Context, cfg vkernel.Config) error {
+	switch n := c.String("net"); n {
+	case "host":
+	case "none":
+		cfg.NoNetwork = true
+	default:
+		return fmt.Errorf("--net %s: want host or none", n)
+	}
 	env, err := mergeEnv(cfg.Env, c.StringSlice("env"))
 	if err != nil {
 		return err

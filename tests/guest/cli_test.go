@@ -98,6 +98,7 @@ func TestFlags(t *testing.T) {
 			"cat /mnt/from-host; echo x > /mnt/ro-write 2>/dev/null; echo status $?", "host data\nstatus 1\n", 0},
 		{"tmpfs", []string{"--tmpfs", guest, "--workdir", guest}, "ls -A .; echo in-tmpfs > f; cat f", "in-tmpfs\n", 0},
 		{"exit-status", nil, "exit 42", "", 42},
+		{"net-none", []string{"--net", "none"}, `perl -MIO::Socket::INET -e 'IO::Socket::INET->new(Listen=>1, LocalAddr=>"127.0.0.1:7777") and print "loopback\n"; IO::Socket::INET->new(PeerAddr=>"192.0.2.1:80", Timeout=>1) or print "unreachable\n"'`, "loopback\nunreachable\n", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runGuestFlags(t, root, tc.flags, []string{"/bin/bash", "-c", tc.script}, "")
