@@ -51,26 +51,28 @@ func (k *Kernel) Handle(c *Call) Result {
 func (k *Kernel) traceCall(c *Call, paths []int, r Result) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[%d] %s(", c.Task.PID(), SyscallName(c.Nr))
+	kinds, known := argKinds[c.Nr]
 	for i := 0; i < 6; i++ {
+		k := argHex
+		switch {
+		case known && i >= len(kinds):
+			k = argOmit
+		case known:
+			k = kinds[i]
+		default:
+			for _, p := range paths {
+				if p == i {
+					k = argPath
+				}
+			}
+		}
+		if k == argOmit {
+			break
+		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		isPath := false
-		for _, p := range paths {
-			isPath = isPath || p == i
-		}
-		if isPath {
-			s, err := c.Mem.ReadString(c.Args[i], unix.PathMax)
-			if err == nil {
-				b.WriteString(strconv.Quote(s))
-				continue
-			}
-		}
-		if a := int32(c.Args[i]); a == unix.AT_FDCWD && c.Args[i]>>32 == 0 {
-			b.WriteString("AT_FDCWD")
-		} else {
-			fmt.Fprintf(&b, "%#x", c.Args[i])
-		}
+		b.WriteString(formatArg(c, i, k))
 	}
 	b.WriteString(") = ")
 	switch {
