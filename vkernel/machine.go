@@ -359,7 +359,11 @@ func (m *Machine) takeListener(ctl, pid int) error {
 	if err := m.l.setSyncWakeUp(); err != nil {
 		debugf("sync wake-up: %v", err)
 	}
-	m.startServers()
+	if err := m.servePolled(); err != nil {
+		// Without the poller, a pool of servers blocked in the ioctl.
+		debugf("polled notifications: %v", err)
+		m.startServers()
+	}
 	return nil
 }
 

@@ -10,10 +10,11 @@ import (
 	"vkernel/sentry"
 )
 
-// The notification servers form an elastic pool: a server that takes a
-// notification while no other is idle starts another, so a call that
-// blocks in the sentry (opening a fifo, connecting a socket) never stalls
-// the others; servers beyond maxIdle idle ones leave.
+// Without the network poller (servePolled), the notification servers form
+// an elastic pool: a server that takes a notification while no other is
+// idle starts another, so a call that blocks in the sentry (opening a
+// fifo, connecting a socket) never stalls the others; servers beyond
+// maxIdle idle ones leave.
 const (
 	minServers = 2
 	maxServers = 256
