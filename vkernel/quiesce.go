@@ -1,6 +1,10 @@
 package vkernel
 
 import (
+	"bytes"
+	"os"
+	"strconv"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -16,18 +20,28 @@ type quiescence struct {
 	waiting map[int]bool
 	// held are stopped siblings and the signal to deliver when they go on.
 	held map[int]int
+	// asleep are siblings that were asleep in the kernel when interrupted:
+	// they cannot run guest code without first passing through the stop,
+	// so the exec does not wait for them (one may be waiting on the very
+	// thread that execs).
+	asleep map[int]bool
 }
 
 // quiesce interrupts tid's sibling threads and resumes tid once they are
 // all stopped.
 func (t *tracer) quiesce(tid int) {
 	task := t.k.Task(tid)
-	q := &quiescence{waiting: map[int]bool{}, held: map[int]int{}}
+	q := &quiescence{waiting: map[int]bool{}, held: map[int]int{}, asleep: map[int]bool{}}
 	if task != nil {
 		for _, th := range task.TG.Threads() {
-			if th.TID != tid && unix.PtraceInterrupt(th.TID) == nil {
+			if th.TID == tid || unix.PtraceInterrupt(th.TID) != nil {
+				continue
+			}
+			t.heldBy[th.TID] = tid
+			if asleepInKernel(th.TID) {
+				q.asleep[th.TID] = true
+			} else {
 				q.waiting[th.TID] = true
-				t.heldBy[th.TID] = tid
 			}
 		}
 	}
@@ -59,6 +73,7 @@ func (t *tracer) siblingStopped(tid int, ws unix.WaitStatus) bool {
 	default:
 		return false
 	}
+	delete(q.asleep, tid)
 	t.siblingGone(tid)
 	return true
 }
@@ -94,4 +109,26 @@ func (t *tracer) release(tid int) {
 	for sib := range q.waiting {
 		delete(t.heldBy, sib)
 	}
+	for sib := range q.asleep {
+		delete(t.heldBy, sib)
+	}
+}
+
+// asleepInKernel reports whether thread tid sleeps in the kernel (state S
+// or D in /proc/<tid>/stat), or is already stopped.
+func asleepInKernel(tid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the command name, which is in parentheses.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return false
+	}
+	switch b[i+2] {
+	case 'S', 'D', 't', 'T':
+		return true
+	}
+	return false
 }
