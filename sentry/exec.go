@@ -131,8 +131,14 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 	}
 	name := path
 	if execfn != path {
-		// Relative to a descriptor: the interpreter gets the absolute path.
-		name = ""
+		// Relative to a descriptor: the loader opens the program by the
+		// same /dev/fd name (so that AT_EXECFN, which it sets to that name,
+		// is Linux's), unless the descriptor closes at exec: then by its
+		// absolute path.
+		name = execfn
+		if t.FDs.Cloexec(int(dirfd)) {
+			name = ""
+		}
 	}
 	p, err := k.planExec(ctx, &refs, vd, name, argv, envp, 0)
 	if p != nil {

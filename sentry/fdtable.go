@@ -56,6 +56,14 @@ func (t *FDTable) Get(fd int) (*vfs.File, bool) {
 	return e.file, true
 }
 
+// Cloexec reports whether fd is in the table and marked close-on-exec.
+func (t *FDTable) Cloexec(fd int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.files[fd]
+	return ok && e.cloexec
+}
+
 // Remove forgets fd.
 func (t *FDTable) Remove(fd int) {
 	t.mu.Lock()

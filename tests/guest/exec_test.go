@@ -1,0 +1,65 @@
+package guest
+
+import (
+	"os"
+	"strings"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestExecForms compiles testdata/execs.c as a static-pie and as a dynamic
+// program into the rootfs and runs it natively and in the guest: execve of
+// /proc/self/exe, execveat relative to a directory descriptor, fexecve of
+// an O_PATH descriptor, and nested #! scripts (a script whose interpreter
+// is a script), each showing argv[0], AT_EXECFN and /proc/self/exe.
+func TestExecForms(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc")
+	}
+	host, guest := workDir(t, root, "execs")
+	src, _ := filepath.Abs("testdata/execs.c")
+	// script1's interpreter is script2, a script itself, whose interpreter
+	// is the program; Linux expands both.
+	os.WriteFile(filepath.Join(host, "script2"), []byte("#!"+guest+"/execs\n"), 0o755)
+	os.WriteFile(filepath.Join(host, "script1"), []byte("#!"+guest+"/script2 arg\n"), 0o755)
+	for _, mode := range []string{"-static-pie", "-no-pie"} {
+		t.Run(mode, func(t *testing.T) {
+			if out, err := exec.Command(cc, mode, "-O1", "-o", filepath.Join(host, "execs"), src).CombinedOutput(); err != nil {
+				t.Skipf("%s: %v\n%s", mode, err, out)
+			}
+			argv := []string{"/bin/sh", "-c", "cd " + guest + " && ./execs"}
+			n := runNative(t, root, argv, "")
+			g := runGuest(t, root, argv, "")
+			want, got := n.Stdout, g.Stdout
+			if mode == "-no-pie" {
+				// Known gap (docs/architecture.md): a dynamic interpreter
+				// of a script is run by its loader, which sets AT_EXECFN
+				// to the interpreter's name, not the script's.
+				want, got = dropScriptExecfn(want), dropScriptExecfn(got)
+			}
+			if want != got || n.Status != g.Status {
+				t.Errorf("native:\n%s\nguest:\n%s", n, g)
+			}
+			if n.Status != 0 {
+				t.Errorf("native run failed:\n%s", n)
+			}
+		})
+	}
+}
+
+// dropScriptExecfn removes AT_EXECFN from the script step's line.
+func dropScriptExecfn(out string) string {
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "/") {
+			if a, b, ok := strings.Cut(l, " execfn="); ok {
+				_, rest, _ := strings.Cut(b, " ")
+				lines[i] = a + " " + rest
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}
