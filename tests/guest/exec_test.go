@@ -2,9 +2,9 @@ package guest
 
 import (
 	"os"
-	"strings"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
