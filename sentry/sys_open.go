@@ -109,7 +109,37 @@ func (c *Call) open(dirfd int32, pathArg int, flags int, mode uint32, resolve in
 	if err != nil {
 		return Errno(err)
 	}
+	if f.Flags&unix.O_PATH == 0 && f.VD.Mount.FS.Type() == "devpts" {
+		c.ownNewPty(f)
+	}
 	return c.install(f, flags&unix.O_CLOEXEC != 0)
+}
+
+// ownNewPty gives the slave of a pty just made by opening ptmx to the
+// opener, as devpts does for the opener's fsuid (the host made it for the
+// sentry, which opened it); the group is devpts's gid= (tty).
+func (c *Call) ownNewPty(f *vfs.File) {
+	a, _, err := c.Task.Kernel().VFS.Stat(f.VD)
+	if err != nil || a.Rdev != unix.Mkdev(5, 2) {
+		return
+	}
+	n, err := unix.IoctlGetInt(f.HostFD(), unix.TIOCGPTN)
+	if err != nil {
+		return
+	}
+	cred := c.Task.Creds.VFS()
+	if cred.UID == 0 {
+		return
+	}
+	v := c.Task.Kernel().VFS
+	dir := vfs.VirtualDentry{Mount: f.VD.Mount, Dentry: f.VD.Mount.Root}
+	root := &vfs.Context{Root: dir, Cwd: dir, Cred: vfs.RootCred()}
+	slave, err := v.Walk(root, dir, strconv.Itoa(n), 0)
+	if err != nil {
+		return
+	}
+	defer slave.DecRef()
+	v.Setattr(root, slave, &vfs.SetAttr{Mask: vfs.SetUID, UID: cred.UID})
 }
 
 // install places f in the guest at the lowest free descriptor and records
