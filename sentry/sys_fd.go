@@ -20,6 +20,30 @@ func init() {
 	register(unix.SYS_DUP3, sysDup3)
 	register(unix.SYS_FCNTL, sysFcntl)
 	register(unix.SYS_IOCTL, sysIoctlCloexec)
+	for _, nr := range []uintptr{unix.SYS_FSYNC, unix.SYS_FDATASYNC, unix.SYS_SYNCFS, unix.SYS_FTRUNCATE, unix.SYS_FLOCK} {
+		register(nr, sysNotOnPath)
+	}
+}
+
+// opath reports whether the guest's fd is an O_PATH descriptor of the VFS
+// (its host descriptor is a stand-in, on which the host would answer).
+func (c *Call) opath(fd int) bool {
+	f, ok := c.Task.FDs.Get(fd)
+	if !ok {
+		return false
+	}
+	defer f.DecRef()
+	return f.Flags&unix.O_PATH != 0
+}
+
+// sysNotOnPath serves the calls an O_PATH descriptor cannot make (fsync,
+// fdatasync, syncfs, ftruncate, flock): EBADF on one, as Linux; the host
+// runs them on any other.
+func sysNotOnPath(c *Call) Result {
+	if c.opath(int(c.fd(0))) {
+		return Errno(unix.EBADF)
+	}
+	return Result{Continue: true}
 }
 
 // sysClose forgets the descriptor and lets the host close it (no memory
@@ -131,6 +155,15 @@ func sysFcntl(c *Call) Result {
 	switch int(int32(c.Args[1])) {
 	case unix.F_SETFD:
 		c.Task.FDs.SetCloexec(uint64(fd), uint64(fd), c.Args[2]&unix.FD_CLOEXEC != 0)
+		return Result{Continue: true}
+	case unix.F_GETFL:
+		if f, ok := c.Task.FDs.Get(fd); ok {
+			defer f.DecRef()
+			if f.Flags&unix.O_PATH != 0 {
+				// The host would show the stand-in's flags.
+				return Value(int64(f.Flags & (unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_LARGEFILE)))
+			}
+		}
 		return Result{Continue: true}
 	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
 		min := int(int32(c.Args[2]))

@@ -74,8 +74,8 @@ var nativeSyscalls = []uintptr{
 	unix.SYS_SETSOCKOPT, unix.SYS_GETSOCKOPT,
 	unix.SYS_FORK, unix.SYS_VFORK, unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
 	unix.SYS_WAIT4, unix.SYS_WAITID, unix.SYS_KILL, unix.SYS_TGKILL, unix.SYS_TKILL,
-	unix.SYS_FLOCK, unix.SYS_FSYNC, unix.SYS_FDATASYNC, unix.SYS_FTRUNCATE,
-	unix.SYS_FALLOCATE, unix.SYS_SYNC, unix.SYS_SYNCFS, unix.SYS_SYNC_FILE_RANGE,
+	
+	unix.SYS_FALLOCATE, unix.SYS_SYNC, unix.SYS_SYNC_FILE_RANGE,
 	unix.SYS_FADVISE64, unix.SYS_READAHEAD, unix.SYS_COPY_FILE_RANGE,
 	unix.SYS_SENDFILE, unix.SYS_SPLICE, unix.SYS_TEE, unix.SYS_VMSPLICE,
 	unix.SYS_GETRLIMIT, unix.SYS_SETRLIMIT, unix.SYS_PRLIMIT64, unix.SYS_GETRUSAGE,
@@ -168,7 +168,7 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		sysExecMarker: seccomp.MatchAll{},
 		// The commands that create descriptors or change close-on-exec,
 		// which the descriptor table must see.
-		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD),
+		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD, unix.F_GETFL),
 		unix.SYS_IOCTL: argIn(1, append([]uintptr{linux.FIOCLEX, linux.FIONCLEX, tiocGptPeer}, inodeIoctls...)...),
 		// The options about credentials, which are the sentry's.
 		unix.SYS_PRCTL: argIn(0, sentry.PrctlCredOptions...),
