@@ -36,16 +36,23 @@ func (m *Machine) servePolled() error {
 			n := new(linux.SeccompNotif)
 			var rerr error
 			err := rc.Read(func(fd uintptr) bool {
-				pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-				if k, _ := unix.Poll(pfd, 0); k <= 0 {
-					return false
+				for {
+					pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+					if k, _ := unix.Poll(pfd, 0); k <= 0 {
+						// Nothing pending: wait for the poller.
+						return false
+					}
+					if pfd[0].Revents&unix.POLLIN == 0 {
+						rerr = unix.EPIPE
+						return true
+					}
+					rerr = m.l.recv(n)
+					if rerr != unix.ENOENT {
+						return true
+					}
+					// The caller died before we took its call; others may
+					// be pending: look again rather than wait for an edge.
 				}
-				if pfd[0].Revents&unix.POLLIN == 0 {
-					rerr = unix.EPIPE
-					return true
-				}
-				rerr = m.l.recv(n)
-				return rerr != unix.ENOENT
 			})
 			if err != nil || (rerr != nil && rerr != unix.EINTR) {
 				return
