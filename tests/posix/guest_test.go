@@ -95,7 +95,6 @@ var knownGaps = map[[2]string]string{
 	{"special/unix-socket-long", "sentry-tmpfs"}:  "gap: bind(2) of an AF_UNIX path fails with ENOENT",
 	{"attr/chmod-chown-root", "sentry-tmpfs"}:     "bug: fchmodat(AT_SYMLINK_NOFOLLOW) changes a symlink's mode (Linux: EOPNOTSUPP)",
 	{"dir/getdents-deleted", "sentry-tmpfs"}:      "bug: getdents64 of a removed directory lists . and .. (Linux: ENOENT)",
-	{"time/updates", "sentry-tmpfs"}:              "bug: a new file's ctime differs from its mtime",
 }
 
 func TestGuest(t *testing.T) {

@@ -113,7 +113,7 @@ func (n *inode) addLocked(name string, mode uint32, cred *vfs.Cred) (*inode, err
 		if err != nil {
 			return nil, errnoOf(err)
 		}
-		c.memfd = fd
+		c.setMemfdLocked(fd)
 	case unix.S_IFDIR:
 		c.children = map[string]*inode{}
 		c.parent = n
@@ -128,6 +128,10 @@ func (n *inode) addLocked(name string, mode uint32, cred *vfs.Cred) (*inode, err
 	}
 	n.children[name] = c
 	n.touchLocked()
+	if c.typ() == unix.S_IFREG {
+		// As Linux: the directory's times are the new file's.
+		n.mtime, n.ctime = c.ctime, c.ctime
+	}
 	return c, nil
 }
 
@@ -188,7 +192,7 @@ func (n *inode) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.
 		n.fs.mu.Unlock()
 		return nil, nil, errnoOf(err)
 	}
-	c.memfd = fd
+	c.setMemfdLocked(fd)
 	c.nlink = 0
 	c.linkable = flags&unix.O_EXCL == 0
 	c.refs = 1

@@ -90,7 +90,29 @@ func (fs *FS) newInodeLocked(mode, uid, gid uint32) *inode {
 	}
 }
 
-func nowTS() unix.Timespec { return unix.NsecToTimespec(time.Now().UnixNano()) }
+// nowTS is the time a change is stamped with: the coarse real-time clock,
+// as Linux's current_time(), so that the node's times and those the host
+// stamps on a memfd for native writes come from one clock.
+func nowTS() unix.Timespec {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_REALTIME_COARSE, &ts) != nil {
+		return unix.NsecToTimespec(time.Now().UnixNano())
+	}
+	return ts
+}
+
+// setMemfdLocked gives regular file c its data, fd, and takes its birth
+// times from it, so a new file's four times are equal whichever clock
+// reading came first.
+//
+// Preconditions: c.fs.mu is held.
+func (c *inode) setMemfdLocked(fd int) {
+	c.memfd = fd
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) == nil {
+		c.atime, c.mtime, c.ctime, c.btime = st.Ctim, st.Ctim, st.Ctim, st.Ctim
+	}
+}
 
 // usedLocked returns the bytes held by the memfds of the tree under d.
 //

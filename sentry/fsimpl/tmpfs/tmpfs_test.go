@@ -403,3 +403,20 @@ func TestConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestNewFileTimes: a new file's four times are equal, and its directory's
+// mtime and ctime are the same instant, as Linux stamps them.
+func TestNewFileTimes(t *testing.T) {
+	fs := New(Options{})
+	for i := 0; i < 50; i++ {
+		name := "f" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		v, _ := create(t, fs.Root(), name, unix.O_RDWR)
+		a, d := attr(t, v), attr(t, fs.Root())
+		if a.Atime != a.Mtime || a.Ctime != a.Mtime || a.Btime != a.Mtime {
+			t.Fatalf("%s: atime %v mtime %v ctime %v btime %v, want all equal", name, a.Atime, a.Mtime, a.Ctime, a.Btime)
+		}
+		if d.Mtime != a.Mtime || d.Ctime != a.Mtime {
+			t.Fatalf("%s: directory mtime %v ctime %v, want the file's %v", name, d.Mtime, d.Ctime, a.Mtime)
+		}
+	}
+}
