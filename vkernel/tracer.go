@@ -139,7 +139,9 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	case unix.PTRACE_EVENT_SECCOMP:
 		t.m.execStop(t, tid)
 	case 0:
-		// Signal-delivery stop: deliver it.
+		// Signal-delivery stop: deliver it, restarting a served call it
+		// interrupted (restart.go).
+		restartServed(tid)
 		t.resume(tid, int(sig))
 	default:
 		t.resume(tid, 0)
