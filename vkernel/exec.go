@@ -13,17 +13,18 @@ package vkernel
 //  2. The kernel re-runs the filter on the renamed call, which notifies
 //     the sentry (execMarker): it installs the program's descriptor in
 //     the guest with SECCOMP_IOCTL_NOTIF_ADDFD and answers with its number.
-//  3. The syscall-exit stop (syscallExitStop): the new argv and envp are
-//     written below the guest's stack pointer, the registers become
-//     execveat(fd, "", argv, envp, AT_EMPTY_PATH) and the instruction
-//     pointer is moved back onto the syscall instruction.
+//  3. The syscall-exit stop (syscallExitStop): the call is rewound into
+//     an mmap of the exec scratch area (execargs.go), and at its exit
+//     stop the registers become execveat(fd, "", argv, envp,
+//     AT_EMPTY_PATH), the instruction pointer moved back onto the syscall
+//     instruction; once the thread's siblings are stopped, the new argv
+//     and envp are written in the scratch area and the thread resumed.
 //  4. The execveat hits RET_TRACE again; the sentry lets it run.
 //  5. PTRACE_EVENT_EXEC: the sentry records the new image (execEvent). If
 //     instead the call fails, the descriptor is closed by the same
 //     rewind trick and the guest sees execveat's errno.
 
 import (
-	"encoding/binary"
 	"fmt"
 	"os"
 	"sync"
@@ -37,6 +38,7 @@ import (
 // Stages of an exec in flight.
 const (
 	stageMarker  = iota // renamed to the marker; waiting for its exit stop
+	stageScratch        // mapping the scratch area; waiting for the mmap's exit
 	stageFinal          // execveat set up; waiting for its RET_TRACE stop
 	stageRunning        // execveat running; a syscall-exit stop means failure
 	stageClosing        // closing the program's descriptor after a failure
@@ -50,14 +52,18 @@ type execState struct {
 	fd int
 	// errno is the failed execveat's error, returned after the close.
 	errno unix.Errno
+	// slot is the scratch slot the arrays are written in; -1 for none.
+	slot int
 }
 
 // execTable holds the execs in flight, by host thread id. It is shared by
 // the tracer thread and the notification servers.
 type execTable struct {
 	mu sync.Mutex
-	// m is protected by mu.
+	// m and slots are protected by mu.
 	m map[int]*execState
+	// slots has bit i set while scratch slot i is taken (execargs.go).
+	slots uint64
 }
 
 func (e *execTable) get(tid int) *execState {
@@ -80,6 +86,9 @@ func (e *execTable) forget(tid int) {
 	e.mu.Lock()
 	s := e.m[tid]
 	delete(e.m, tid)
+	if s != nil {
+		e.freeSlotLocked(s)
+	}
 	e.mu.Unlock()
 	if s != nil {
 		s.plan.Release()
@@ -128,7 +137,7 @@ func (m *Machine) execStop(t *tracer, tid int) {
 		skipSyscall(tid, &regs, errnoOf(err))
 		return
 	}
-	m.execs.put(tid, &execState{plan: plan, stage: stageMarker})
+	m.execs.put(tid, &execState{plan: plan, stage: stageMarker, slot: -1})
 	regs.Orig_rax = sysExecMarker
 	if err := unix.PtraceSetRegs(tid, &regs); err != nil {
 		m.execs.forget(tid)
@@ -189,26 +198,25 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 			return
 		}
 		s.fd = int(ret)
-		empty, argv, envp, err := writeExecArgs(&guestMemory{tid: tid}, regs.Rsp, s.plan.Argv, s.plan.Envp)
-		if err != nil {
-			s.errno = unix.E2BIG
-			rewind(tid, &regs, unix.SYS_CLOSE, uint64(s.fd))
-			s.stage = stageClosing
+		if m.execs.takeSlot(s) {
+			injectScratchMmap(tid, &regs)
+			s.stage = stageScratch
 			unix.PtraceSyscall(tid, 0)
 			return
 		}
-		regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8 = uint64(s.fd), empty, argv, envp, unix.AT_EMPTY_PATH
-		rewind(tid, &regs, unix.SYS_EXECVEAT, regs.Rdi)
-		s.stage = stageFinal
-		t.quiesce(tid)
+		m.setUpExecveat(t, tid, &regs, s, 0)
+	case stageScratch:
+		base := uint64(0)
+		if scratchReady(&guestMemory{tid: tid}, ret) {
+			base = slotAddr(s.slot)
+		}
+		m.setUpExecveat(t, tid, &regs, s, base)
 	case stageRunning:
 		s.errno = unix.Errno(-ret)
 		if ret >= 0 {
 			s.errno = unix.EIO
 		}
-		rewind(tid, &regs, unix.SYS_CLOSE, uint64(s.fd))
-		s.stage = stageClosing
-		unix.PtraceSyscall(tid, 0)
+		m.closeAfterFailure(tid, &regs, s, s.errno)
 	case stageClosing:
 		regs.Rax = uint64(-int64(s.errno))
 		unix.PtraceSetRegs(tid, &regs)
@@ -219,6 +227,41 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 	default:
 		t.resume(tid, 0)
 	}
+}
+
+// setUpExecveat turns the thread, stopped at a syscall exit, into
+// execveat(fd, "", argv, envp, AT_EMPTY_PATH) of the planned program, its
+// arrays at base (below the stack pointer when 0), and resumes it once its
+// siblings are stopped and the arrays written.
+func (m *Machine) setUpExecveat(t *tracer, tid int, regs *unix.PtraceRegs, s *execState, base uint64) {
+	a, err := layExecArgs(base, regs.Rsp, s.plan.Argv, s.plan.Envp)
+	if err != nil {
+		m.closeAfterFailure(tid, regs, s, unix.E2BIG)
+		return
+	}
+	saved := *regs
+	regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8 = uint64(s.fd), a.empty, a.argv, a.env, unix.AT_EMPTY_PATH
+	rewind(tid, regs, unix.SYS_EXECVEAT, regs.Rdi)
+	s.stage = stageFinal
+	t.quiesce(tid, func() bool {
+		// Written only now: no thread of the process can change them
+		// before the kernel reads them.
+		if err := (&guestMemory{tid: tid}).CopyOut(a.base, a.buf); err != nil {
+			t.release(tid)
+			m.closeAfterFailure(tid, &saved, s, unix.EFAULT)
+			return false
+		}
+		return true
+	})
+}
+
+// closeAfterFailure makes the thread, stopped at a syscall exit with regs,
+// close the program's descriptor and then see errno.
+func (m *Machine) closeAfterFailure(tid int, regs *unix.PtraceRegs, s *execState, errno unix.Errno) {
+	s.errno = errno
+	rewind(tid, regs, unix.SYS_CLOSE, uint64(s.fd))
+	s.stage = stageClosing
+	unix.PtraceSyscall(tid, 0)
 }
 
 // execEvent handles PTRACE_EVENT_EXEC: the new image runs.
@@ -267,50 +310,6 @@ func skipSyscall(tid int, regs *unix.PtraceRegs, errno unix.Errno) {
 	unix.PtraceCont(tid, 0)
 }
 
-// maxExecArgs bounds argv and envp together, as Linux does with a
-// quarter of the default 8 MiB stack limit.
-const maxExecArgs = 2 << 20
-
-// redZone is the area below the stack pointer that the x86-64 ABI lets a
-// function use without moving the pointer.
-const redZone = 128
-
-// writeExecArgs writes an empty string and the argv and envp arrays below
-// the guest's stack pointer sp, and returns their addresses.
-func writeExecArgs(mem *guestMemory, sp uint64, argv, envp []string) (empty, argvAddr, envpAddr uint64, err error) {
-	ptrs := 8 * (len(argv) + 1 + len(envp) + 1)
-	strs := 1
-	for _, s := range argv {
-		strs += len(s) + 1
-	}
-	for _, s := range envp {
-		strs += len(s) + 1
-	}
-	if ptrs+strs > maxExecArgs {
-		return 0, 0, 0, unix.E2BIG
-	}
-	base := (sp - redZone - uint64(ptrs+strs)) &^ 15
-	buf := make([]byte, ptrs+strs)
-	strAt := ptrs
-	empty = base + uint64(strAt)
-	strAt++
-	put := func(slot int, s string) {
-		binary.LittleEndian.PutUint64(buf[8*slot:], base+uint64(strAt))
-		copy(buf[strAt:], s)
-		strAt += len(s) + 1
-	}
-	for i, s := range argv {
-		put(i, s)
-	}
-	for i, s := range envp {
-		put(len(argv)+1+i, s)
-	}
-	if err := mem.CopyOut(base, buf); err != nil {
-		return 0, 0, 0, err
-	}
-	return empty, base, base + uint64(8*(len(argv)+1)), nil
-}
-
 func errnoOf(err error) unix.Errno {
 	if e, ok := err.(unix.Errno); ok {
 		return e
@@ -345,6 +344,8 @@ func expectedCall(stage int) uint64 {
 	switch stage {
 	case stageMarker:
 		return sysExecMarker
+	case stageScratch:
+		return unix.SYS_MMAP
 	case stageRunning:
 		return unix.SYS_EXECVEAT
 	case stageClosing:

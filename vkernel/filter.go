@@ -74,7 +74,7 @@ var nativeSyscalls = []uintptr{
 	unix.SYS_SETSOCKOPT, unix.SYS_GETSOCKOPT,
 	unix.SYS_FORK, unix.SYS_VFORK, unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
 	unix.SYS_WAIT4, unix.SYS_WAITID, unix.SYS_KILL, unix.SYS_TGKILL, unix.SYS_TKILL,
-	
+
 	unix.SYS_FALLOCATE, unix.SYS_SYNC, unix.SYS_SYNC_FILE_RANGE,
 	unix.SYS_FADVISE64, unix.SYS_READAHEAD, unix.SYS_COPY_FILE_RANGE,
 	unix.SYS_SENDFILE, unix.SYS_SPLICE, unix.SYS_TEE, unix.SYS_VMSPLICE,

@@ -25,13 +25,16 @@ type quiescence struct {
 	// so the exec does not wait for them (one may be waiting on the very
 	// thread that execs).
 	asleep map[int]bool
+	// ready runs once every sibling is held, before the exec'ing thread
+	// goes on; false means it has resumed the thread itself.
+	ready func() bool
 }
 
-// quiesce interrupts tid's sibling threads and resumes tid once they are
-// all stopped.
-func (t *tracer) quiesce(tid int) {
+// quiesce interrupts tid's sibling threads and, once they are all stopped,
+// runs ready and resumes tid.
+func (t *tracer) quiesce(tid int, ready func() bool) {
 	task := t.k.Task(tid)
-	q := &quiescence{waiting: map[int]bool{}, held: map[int]int{}, asleep: map[int]bool{}}
+	q := &quiescence{waiting: map[int]bool{}, held: map[int]int{}, asleep: map[int]bool{}, ready: ready}
 	if task != nil {
 		for _, th := range task.TG.Threads() {
 			if th.TID == tid || unix.PtraceInterrupt(th.TID) != nil {
@@ -47,8 +50,19 @@ func (t *tracer) quiesce(tid int) {
 	}
 	t.quiesced[tid] = q
 	if len(q.waiting) == 0 {
-		t.resume(tid, 0)
+		t.goOn(tid, q)
 	}
+}
+
+// goOn lets the exec'ing thread tid go on once its siblings are held.
+func (t *tracer) goOn(tid int, q *quiescence) {
+	if ready := q.ready; ready != nil {
+		q.ready = nil
+		if !ready() {
+			return
+		}
+	}
+	t.resume(tid, 0)
 }
 
 // siblingStopped handles a stop of a thread being quiesced; it reports
@@ -91,7 +105,7 @@ func (t *tracer) siblingGone(tid int) {
 	}
 	delete(q.waiting, tid)
 	if len(q.waiting) == 0 {
-		t.resume(execTID, 0)
+		t.goOn(execTID, q)
 	}
 }
 
