@@ -81,6 +81,12 @@ type Machine struct {
 // Run boots a guest from cfg, runs it to completion, and returns the
 // program's exit code (128+N for a death by signal N).
 func Run(cfg Config) (int, error) {
+	// Only stdio reaches the guest: a descriptor vkernel inherited (a
+	// shell's `9<dir`) would be a host file outside the guest's tree,
+	// open in every guest process.
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return 0, fmt.Errorf("close-on-exec for inherited descriptors: %v", err)
+	}
 	for {
 		code, reboot, err := boot(cfg)
 		if err != nil || !reboot {

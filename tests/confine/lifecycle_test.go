@@ -282,3 +282,37 @@ func TestStdioFiles(t *testing.T) {
 		t.Errorf("pipes: status %d, %d bytes out (want %d), stderr %q", r.Status, len(r.Stdout), len(big), r.Stderr)
 	}
 }
+
+// TestInheritedDescriptors: descriptors vkernel inherits beyond stdio (a
+// shell's `3<dir 4>file`) are host files outside the guest's tree; they
+// must not reach the guest, where fchmod or a write through them would
+// change the host.
+func TestInheritedDescriptors(t *testing.T) {
+	need(t)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700)
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	f, err := os.Create(filepath.Join(dir, "file"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	argv := harness.GuestCmd(env.bin, env.rootfs, nil,
+		[]string{"/bin/sh", "-c", "for n in 3 4; do [ -e /proc/$$/fd/$n ] && echo has $n; done; chmod 777 /proc/self/fd/3; echo leaked >&4"})
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.ExtraFiles = []*os.File{d, f}
+	out, _ := cmd.CombinedOutput()
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the host directory's mode changed: %v %v\n%s", fi.Mode(), err, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "file")); len(b) != 0 {
+		t.Errorf("the guest wrote %q through an inherited descriptor\n%s", b, out)
+	}
+	if strings.Contains(string(out), "has ") {
+		t.Errorf("the guest has inherited descriptors:\n%s", out)
+	}
+}
