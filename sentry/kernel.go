@@ -108,7 +108,10 @@ type Kernel struct {
 	// straceMu serializes strace lines.
 	straceMu sync.Mutex
 
-	hostname string
+	utsMu sync.Mutex
+	// hostname and domainname are the guest's UTS names (sys_uts.go).
+	// Protected by utsMu.
+	hostname, domainname string
 	// fsTypes are the filesystem types mount(2) can make. Immutable.
 	fsTypes map[string]NewFilesystem
 	// reboot carries out reboot(2); nil outside vkernel boot. Immutable.
@@ -132,11 +135,13 @@ type Kernel struct {
 func NewKernel(cfg Config) *Kernel {
 	k := &Kernel{VFS: cfg.VFS, strace: cfg.Strace, hostname: cfg.Hostname, fsTypes: cfg.Filesystems, reboot: cfg.Reboot, tasks: map[int]*Task{}}
 	k.taskAdded = sync.NewCond(&k.mu)
+	node, domain := hostUTS()
+	if k.hostname == "" {
+		k.hostname = node
+	}
+	k.domainname = domain
 	return k
 }
-
-// Hostname returns the guest's node name.
-func (k *Kernel) Hostname() string { return k.hostname }
 
 // NewInitTask registers the first guest task, host thread tid.
 func (k *Kernel) NewInitTask(tid int, root, cwd vfs.VirtualDentry, cred *Creds, fds *FDTable) *Task {

@@ -39,6 +39,8 @@ func (s procSource) Caller(caller any) procfs.Process {
 
 func (s procSource) Hostname() string { return s.k.Hostname() }
 
+func (s procSource) Domainname() string { return s.k.Domainname() }
+
 // procProcess is a thread group as procfs sees it, through its leader.
 type procProcess struct{ t *Task }
 

@@ -316,3 +316,23 @@ func TestInheritedDescriptors(t *testing.T) {
 		t.Errorf("the guest has inherited descriptors:\n%s", out)
 	}
 }
+
+// TestHostname: the guest's host name is its own (the host's stays), only
+// a guest with CAP_SYS_ADMIN may change it, and /proc/sys/kernel follows.
+func TestHostname(t *testing.T) {
+	need(t)
+	host, _ := os.Hostname()
+	r := guest(t, env.rootfs, []string{"--hostname", "vk1"}, "/bin/sh", "-c",
+		"hostname vk2; uname -n; cat /proc/sys/kernel/hostname")
+	if r.Status != 0 || r.Stdout != "vk2\nvk2\n" {
+		t.Errorf("root in the guest: want the name changed to vk2\n%s", r)
+	}
+	r = guest(t, env.rootfs, []string{"--hostname", "vk1", "--user", "1000"}, "/bin/sh", "-c",
+		"hostname vk2; echo status $?; uname -n; cat /proc/sys/kernel/hostname")
+	if !strings.Contains(r.Stdout, "status 1\nvk1\nvk1\n") || !strings.Contains(r.Stderr, "not permitted") {
+		t.Errorf("a guest user without CAP_SYS_ADMIN: want EPERM and vk1 unchanged\n%s", r)
+	}
+	if now, _ := os.Hostname(); now != host {
+		t.Errorf("the host's name changed from %q to %q", host, now)
+	}
+}

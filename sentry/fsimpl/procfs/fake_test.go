@@ -115,6 +115,8 @@ func (s *fakeSource) Caller(c any) Process {
 
 func (s *fakeSource) Hostname() string { return "guest" }
 
+func (s *fakeSource) Domainname() string { return "(none)" }
+
 func (s *fakeSource) remove(pid int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

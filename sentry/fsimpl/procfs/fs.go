@@ -23,6 +23,9 @@ type Source interface {
 	Caller(caller any) Process
 	// Hostname is the guest's hostname (/proc/sys/kernel/hostname).
 	Hostname() string
+	// Domainname is the guest's NIS domain name
+	// (/proc/sys/kernel/domainname).
+	Domainname() string
 }
 
 // Process is one guest process, as procfs sees it.

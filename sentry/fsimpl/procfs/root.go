@@ -35,6 +35,9 @@ var sysEntries = []entry{
 		{"nr_open", unix.DT_REG, fileOf(hostCopy("/proc/sys/fs/nr_open"))},
 	}, nil, nil)},
 	{"kernel", unix.DT_DIR, subdir([]entry{
+		{"domainname", unix.DT_REG, fileOf(func(n *node) ([]byte, error) {
+			return []byte(n.fs.src.Domainname() + "\n"), nil
+		})},
 		{"hostname", unix.DT_REG, fileOf(func(n *node) ([]byte, error) {
 			return []byte(n.fs.src.Hostname() + "\n"), nil
 		})},
