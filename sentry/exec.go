@@ -357,3 +357,22 @@ func (k *Kernel) ExecDone(t *Task, p *ExecPlan) {
 	t.Creds.mu.Unlock()
 	k.TraceExec(t, unix.SYS_EXECVE, [6]uint64{}, p, nil)
 }
+
+// CanExec reports why the guest program at path (walked from ctx's root)
+// could not be executed, or nil when it could: the checks an execve of it
+// would make, with nothing run. vkernel boot uses it to pass over an init
+// candidate that exists but cannot run, as Linux's kernel_init does.
+func (k *Kernel) CanExec(ctx *vfs.Context, path string) error {
+	var refs vdRefs
+	defer refs.release()
+	vd, err := k.VFS.Walk(ctx, ctx.Root, path, vfs.FollowFinal)
+	if err != nil {
+		return err
+	}
+	refs.hold(vd)
+	p, err := k.planExec(ctx, &refs, vd, path, []string{path}, nil, 0)
+	if p != nil {
+		p.Release()
+	}
+	return err
+}

@@ -76,6 +76,9 @@ type Machine struct {
 	mu sync.Mutex
 	// rebootCmd is what the guest's reboot(2) asked for. Protected by mu.
 	rebootCmd *sentry.RebootCommand
+	// stoppedBy is the signal that ended a booted guest from outside; 0
+	// while none has. Protected by mu.
+	stoppedBy unix.Signal
 }
 
 // Run boots a guest from cfg, runs it to completion, and returns the
@@ -137,9 +140,15 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	if cfg.Boot && len(cfg.Argv) == 0 {
 		ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
 		for _, p := range initCandidates {
-			if _, err := v.Walk(ctx, root, p, vfs.FollowFinal); err == nil {
+			// As Linux: a candidate that exists but cannot be executed
+			// is reported, and the next one tried.
+			err := k.CanExec(ctx, p)
+			if err == nil {
 				cfg.Argv = []string{p}
 				break
+			}
+			if err != unix.ENOENT {
+				fmt.Fprintf(os.Stderr, "vkernel: starting init: %s exists but couldn't execute it (%v)\n", p, err)
 			}
 		}
 		if len(cfg.Argv) == 0 {
@@ -151,7 +160,7 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
-	case m.rebootCmd == nil:
+	case m.stoppedBy != 0 || m.rebootCmd == nil:
 		return code, false, err
 	case *m.rebootCmd == sentry.Restart:
 		return 0, true, nil
@@ -166,6 +175,26 @@ func (m *Machine) netFlag() uintptr {
 		return syscall.CLONE_NEWNET
 	}
 	return 0
+}
+
+// signalled handles a signal sent to vkernel. Under run it goes to the
+// guest's init, which passes it to the program. A booted guest's init
+// gives SIGTERM, SIGINT and SIGHUP meanings of its own (busybox init
+// reboots on SIGTERM; another may ignore it), so those end the machine at
+// once, as a virtual machine's monitor does, and vkernel exits with
+// 128+N; the other forwarded signals reach init (busybox's powers off on
+// SIGUSR2, halts on SIGUSR1).
+func (m *Machine) signalled(sig unix.Signal) {
+	if m.cfg.Boot && (sig == unix.SIGTERM || sig == unix.SIGINT || sig == unix.SIGHUP) {
+		m.mu.Lock()
+		if m.stoppedBy == 0 {
+			m.stoppedBy = sig
+		}
+		m.mu.Unlock()
+		unix.Kill(m.initPID, unix.SIGKILL)
+		return
+	}
+	unix.Kill(m.initPID, sig)
 }
 
 // reboot carries out the guest's reboot(2): the guest's pid 1 is killed,
@@ -208,7 +237,7 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	defer signal.Stop(sigs)
 	go func() {
 		for s := range sigs {
-			unix.Kill(m.initPID, s.(syscall.Signal))
+			m.signalled(s.(syscall.Signal))
 		}
 	}()
 
@@ -225,6 +254,11 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	}()
 	r := <-done
 	restoreTerminal()
+	m.mu.Lock()
+	if m.stoppedBy != 0 {
+		r.code = 128 + int(m.stoppedBy)
+	}
+	m.mu.Unlock()
 	if u := m.kernel.Unimplemented(); len(u) > 0 && m.cfg.Strace != nil {
 		fmt.Fprintf(m.cfg.Strace, "vkernel: calls answered ENOSYS (not implemented): %s\n", strings.Join(u, " "))
 	}

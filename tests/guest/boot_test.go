@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -34,6 +35,11 @@ func bootTree(t *testing.T, files map[string]string) string {
 	for p, content := range files {
 		full := filepath.Join(dst, p)
 		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// The tree's symlinks are absolute (sbin/init -> /bin/busybox):
+		// writing through one would write the host's file.
+		if err := os.Remove(full); err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(full, []byte(content), 0o755); err != nil {
@@ -114,5 +120,59 @@ func TestBootInit(t *testing.T) {
 	out, status = boot(t, "--root", root, "--init", "/nope")
 	if status == 0 || strings.Count(strings.TrimSpace(out), "\n") > 0 {
 		t.Errorf("missing init: got %q status %d; want one line and a failure", out, status)
+	}
+}
+
+// TestBootInitFallback: as Linux, an init candidate that exists but cannot
+// be executed is reported and the next one runs.
+func TestBootInitFallback(t *testing.T) {
+	root := bootTree(t, map[string]string{
+		"sbin/init": "garbage, not a program\n",
+		"etc/init":  "#!/bin/sh\necho \"etc-init pid $$\"\nexit 7\n",
+	})
+	out, status := boot(t, "--root", root)
+	if !strings.Contains(out, "etc-init pid 1") || status != 7 || !strings.Contains(out, "/sbin/init exists but couldn't execute it") {
+		t.Errorf("got %q status %d; want /sbin/init reported, /etc/init run as pid 1, status 7", out, status)
+	}
+}
+
+// TestBootStop: SIGTERM to vkernel boot ends the machine at once (busybox
+// init would take it as "reboot"): vkernel exits 143 and no guest process
+// is left.
+func TestBootStop(t *testing.T) {
+	root := bootTree(t, map[string]string{
+		"etc/inittab": "::once:/bin/sh -c 'echo booted; sleep 1000'\n",
+	})
+	cmd := exec.Command(needBin(t), "boot", "--root", root)
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	got := ""
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(got, "booted") && time.Now().Before(deadline) {
+		n, err := out.Read(buf)
+		got += string(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("vkernel boot still running 20 s after SIGTERM; console:\n%s", got)
+	}
+	if s := cmd.ProcessState.ExitCode(); s != 143 {
+		t.Errorf("vkernel boot exited %d after SIGTERM, want 143; console:\n%s", s, got)
+	}
+	if b, _ := exec.Command("pgrep", "-f", "sleep 1000").Output(); len(b) > 0 {
+		t.Errorf("guest processes left after SIGTERM: %s", b)
 	}
 }
