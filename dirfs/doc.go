@@ -90,9 +90,11 @@
 // find a node for the host's disk or /dev/mem and open it. O_PATH opens,
 // which give no access to the device, are allowed.
 //
-// Objects made on behalf of a guest credential are chowned to it when the
-// vkernel runs as host root (fchown/fchownat AT_SYMLINK_NOFOLLOW); their
-// permission bits are set again when the host umask stripped some.
+// Objects made on behalf of a guest credential are made as it when the
+// vkernel runs as host root: by the creator thread, with the credential's
+// fsuid, fsgid and groups and umask 0 (creator.go); where the host refuses
+// that user, as vkernel's user, then chowned (fchownat AT_EMPTY_PATH|
+// AT_SYMLINK_NOFOLLOW) and their permission bits set again.
 //
 // With Options.ReadOnly, everything that writes answers EROFS and Statfs
 // reports ST_RDONLY.

@@ -69,7 +69,7 @@ func New(hostDir string, opts Options) (*FS, error) {
 		hostRoot: os.Geteuid() == 0,
 		euid:     uint32(os.Geteuid()),
 		egid:     uint32(os.Getegid()),
-		umask:    readUmask(),
+		umask:    processUmask,
 	}
 	root, err := fs.newNode(fd)
 	if err != nil {
@@ -79,6 +79,10 @@ func New(hostDir string, opts Options) (*FS, error) {
 	fs.root = root
 	return fs, nil
 }
+
+// processUmask is the process umask, read once before the creator thread
+// (which may run on the thread /proc/self/status describes) sets its own.
+var processUmask = readUmask()
 
 // readUmask returns the process umask from /proc/self/status without
 // changing it (umask(2) cannot read without writing), 022 if unknown.

@@ -34,10 +34,14 @@ func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.
 	}
 	defer n.done()
 	flags &^= unix.O_PATH | unix.O_DIRECTORY | unix.O_TMPFILE | unix.O_TRUNC
-	fd, err := unix.Openat2(dirfd, name, &unix.OpenHow{
-		Flags:   uint64(flags | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC),
-		Mode:    uint64(mode & 07777),
-		Resolve: resolveFlags,
+	fd := -1
+	as, err := n.fs.create(cred, mode, func() (err error) {
+		fd, err = unix.Openat2(dirfd, name, &unix.OpenHow{
+			Flags:   uint64(flags | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC),
+			Mode:    uint64(mode & 07777),
+			Resolve: resolveFlags,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, nil, errno(err)
@@ -54,7 +58,7 @@ func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.
 		unix.Close(fd)
 		return nil, nil, errno(err)
 	}
-	if err := n.fs.own(c, n, mode, cred); err != nil {
+	if err := n.fs.ownUnless(as, c, n, mode, cred); err != nil {
 		c.Release()
 		unix.Close(fd)
 		return nil, nil, err
@@ -81,10 +85,14 @@ func (n *node) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.F
 	}
 	defer n.done()
 	flags &^= unix.O_PATH | unix.O_DIRECTORY | unix.O_TMPFILE | unix.O_CREAT | unix.O_TRUNC | unix.O_NOFOLLOW
-	fd, err := unix.Openat2(dirfd, ".", &unix.OpenHow{
-		Flags:   uint64(flags | unix.O_TMPFILE | unix.O_CLOEXEC),
-		Mode:    uint64(mode & 07777),
-		Resolve: resolveFlags,
+	fd := -1
+	as, err := n.fs.create(cred, mode, func() (err error) {
+		fd, err = unix.Openat2(dirfd, ".", &unix.OpenHow{
+			Flags:   uint64(flags | unix.O_TMPFILE | unix.O_CLOEXEC),
+			Mode:    uint64(mode & 07777),
+			Resolve: resolveFlags,
+		})
+		return err
 	})
 	if err != nil {
 		return nil, nil, errno(err)
@@ -101,7 +109,7 @@ func (n *node) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.F
 		unix.Close(fd)
 		return nil, nil, errno(err)
 	}
-	if err := n.fs.own(c, n, mode, cred); err != nil {
+	if err := n.fs.ownUnless(as, c, n, mode, cred); err != nil {
 		c.Release()
 		unix.Close(fd)
 		return nil, nil, err
@@ -116,7 +124,8 @@ func (n *node) Mkdir(name string, mode uint32, cred *vfs.Cred) error {
 		return err
 	}
 	defer n.done()
-	if err := unix.Mkdirat(fd, name, mode&07777); err != nil {
+	as, err := n.fs.create(cred, mode, func() error { return unix.Mkdirat(fd, name, mode&07777) })
+	if err != nil || as {
 		return errno(err)
 	}
 	return n.ownChild(name, unix.S_IFDIR, mode, cred)
@@ -142,7 +151,8 @@ func (n *node) Mknod(name string, mode uint32, dev uint64, cred *vfs.Cred) error
 	default:
 		return unix.EINVAL
 	}
-	if err := unix.Mknodat(fd, name, mode, int(dev)); err != nil {
+	as, err := n.fs.create(cred, mode, func() error { return unix.Mknodat(fd, name, mode, int(dev)) })
+	if err != nil || as {
 		return errno(err)
 	}
 	return n.ownChild(name, mode&unix.S_IFMT, mode, cred)
@@ -155,7 +165,8 @@ func (n *node) Symlink(name, target string, cred *vfs.Cred) error {
 		return err
 	}
 	defer n.done()
-	if err := unix.Symlinkat(target, fd, name); err != nil {
+	as, err := n.fs.create(cred, 0o777, func() error { return unix.Symlinkat(target, fd, name) })
+	if err != nil || as {
 		return errno(err)
 	}
 	return n.ownChild(name, unix.S_IFLNK, 0o777, cred)
@@ -191,6 +202,14 @@ func (fs *FS) needOwn(mode uint32, cred *vfs.Cred) bool {
 		return true
 	}
 	return mode&07777&(fs.umask|07000) != 0
+}
+
+// ownUnless is own, unless as says the creator made c as cred already.
+func (fs *FS) ownUnless(as bool, c, dir *node, mode uint32, cred *vfs.Cred) error {
+	if as {
+		return nil
+	}
+	return fs.own(c, dir, mode, cred)
 }
 
 // own chowns c (just created in dir) to cred when the host user is root,

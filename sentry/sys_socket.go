@@ -240,6 +240,12 @@ func sysBind(c *Call) Result {
 	}
 	defer f.DecRef()
 	hostName, err := bindIn(h, f.HostFD(), name)
+	if err == nil {
+		// The host made it as vkernel's user: make it the guest's. A
+		// failure leaves a bound socket with the host's owner, as a
+		// filesystem that cannot store owners would.
+		ownBoundSocket(f.HostFD(), name, ctx.Cred, ctx.Umask)
+	}
 	v.Forget(parent, name) // made by the host, not the VFS
 	if err == nil {
 		// getsockname and getpeername show the guest's name, not ours.

@@ -69,6 +69,16 @@ var guestFilesystems = []guestFS{
 		mkdirAll(t, filepath.Join(host, "tmpfs"))
 		return []string{"--tmpfs", guest + "/tmpfs"}, guest + "/tmpfs"
 	}},
+	// A guest user (1000:1000) in a directory of its own: what the sentry
+	// and dirfs make for a user that is not vkernel's.
+	{name: "dirfs-user", setup: func(t *testing.T, host, guest string) ([]string, string) {
+		mkdirAll(t, filepath.Join(host, "mnt"))
+		dir := t.TempDir()
+		if err := os.Chown(dir, 1000, 1000); err != nil {
+			t.Fatal(err)
+		}
+		return []string{"--mount", dir + ":" + guest + "/mnt", "--user", "1000:1000"}, guest + "/mnt"
+	}},
 	// Without CAP_SYS_ADMIN vkernel cannot mount a private host tmpfs and
 	// --tmpfs falls back to the sentry's memfd-backed tmpfs.
 	{name: "sentry-tmpfs", prefix: []string{"setpriv", "--bounding-set", "-sys_admin"},
