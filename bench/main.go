@@ -73,7 +73,8 @@ func main() {
 	fmt.Printf("rootfs %s, %d runs each, medians\n", *rootfs, *n)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "workload\tnative\tvkernel\tratio\t")
-	failed := false
+	// Why workloads failed, printed after the table.
+	var failures []string
 	for _, w := range workloads {
 		if !re.MatchString(w.name) {
 			continue
@@ -89,16 +90,19 @@ func main() {
 			ratio = fmt.Sprintf("%.1fx", float64(guest)/float64(native))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", w.name, cell(native, nerr), cell(guest, gerr), ratio)
-		for _, e := range []error{nerr, gerr} {
-			if e != nil {
-				failed = true
-				defer fmt.Fprintf(os.Stderr, "bench: %s: %v\n", w.name, e)
-			}
+		if nerr != nil {
+			failures = append(failures, fmt.Sprintf("bench: %s: native: %v", w.name, nerr))
+		}
+		if gerr != nil {
+			failures = append(failures, fmt.Sprintf("bench: %s: vkernel: %v", w.name, gerr))
 		}
 	}
 	tw.Flush()
-	if failed {
-		defer os.Exit(1)
+	for _, f := range failures {
+		fmt.Fprintln(os.Stderr, f)
+	}
+	if len(failures) > 0 {
+		os.Exit(1)
 	}
 }
 

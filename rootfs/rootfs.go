@@ -41,7 +41,10 @@ type Config struct {
 	Bare bool
 }
 
-// ParseMount parses HOST:GUEST[:ro|:rw].
+// ParseMount parses a --mount argument, HOST:GUEST[:ro|:rw]: host directory
+// HOST (absolute, existing) at guest path GUEST (absolute, not the guest's
+// root, which is --root's), read-only with :ro; :rw, the default, is
+// accepted too.
 func ParseMount(s string) (Mount, error) {
 	parts := strings.Split(s, ":")
 	var m Mount
@@ -57,6 +60,9 @@ func ParseMount(s string) (Mount, error) {
 	}
 	if !path.IsAbs(m.Guest) {
 		return m, fmt.Errorf("--mount %s: the guest path %q is not an absolute path", s, m.Guest)
+	}
+	if path.Clean(m.Guest) == "/" {
+		return m, fmt.Errorf("--mount %s: cannot mount over the guest's root (the root is --root DIR)", s)
 	}
 	st, err := os.Stat(m.Host)
 	if err != nil {

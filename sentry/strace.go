@@ -75,13 +75,28 @@ var openFlagNames = []struct {
 	{unix.O_CLOEXEC, "O_CLOEXEC"}, {unix.O_PATH, "O_PATH"}, {0x400000, "__O_TMPFILE"},
 }
 
+// atFlagNames are the AT_* bits that mean the same in every call. Bit
+// 0x200 does not: see at0x200.
 var atFlagNames = []struct {
 	bit  int
 	name string
 }{
-	{unix.AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"}, {unix.AT_REMOVEDIR, "AT_REMOVEDIR"},
+	{unix.AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"},
 	{unix.AT_SYMLINK_FOLLOW, "AT_SYMLINK_FOLLOW"}, {unix.AT_NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"},
-	{unix.AT_EMPTY_PATH, "AT_EMPTY_PATH"}, {unix.AT_EACCESS, "AT_EACCESS"},
+	{unix.AT_EMPTY_PATH, "AT_EMPTY_PATH"},
+}
+
+// at0x200 names AT_* bit 0x200 in call nr: Linux gives it to
+// AT_REMOVEDIR (unlinkat) and AT_EACCESS (faccessat2) alike; "" where
+// the call gives it no name (it is shown in hex).
+func at0x200(nr uintptr) string {
+	switch nr {
+	case unix.SYS_UNLINKAT:
+		return "AT_REMOVEDIR"
+	case unix.SYS_FACCESSAT, unix.SYS_FACCESSAT2:
+		return "AT_EACCESS"
+	}
+	return ""
 }
 
 // formatArg shows argument v of kind k.
@@ -125,6 +140,10 @@ func formatArg(c *Call, i int, k argKind) string {
 				f &^= n.bit
 			}
 		}
+		if name := at0x200(c.Nr); name != "" && f&0x200 != 0 {
+			parts = append(parts, name)
+			f &^= 0x200
+		}
 		if f != 0 || len(parts) == 0 {
 			parts = append(parts, fmt.Sprintf("%#x", f))
 		}
@@ -132,3 +151,8 @@ func formatArg(c *Call, i int, k argKind) string {
 	}
 	return fmt.Sprintf("%#x", v)
 }
+
+// straceContinued stands for the result of a call the sentry checked and
+// continued (Result.Continue): the host runs it once the notification is
+// answered, so its result is not known here.
+const straceContinued = "? (continued: run by the host, result not seen)"

@@ -79,7 +79,9 @@ func (k *Kernel) traceCall(c *Call, paths []int, r Result) {
 	case r.Errno != 0:
 		fmt.Fprintf(&b, "-1 %s (%s)", errnoName(r.Errno), r.Errno.Error())
 	case r.Continue:
-		b.WriteString("(native)")
+		// The host runs the call after the answer: its result never
+		// reaches the sentry.
+		b.WriteString(straceContinued)
 	default:
 		b.WriteString(strconv.FormatInt(r.Val, 10))
 	}

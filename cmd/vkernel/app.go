@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 var version = "0.1.0-dev"
 
 func newApp() *cli.App {
+	cli.FlagStringer = flagString // urfave/cli's help lines are a package variable
 	return &cli.App{
 		Name:  "vkernel",
 		Usage: "run Linux programs in a user-space kernel",
@@ -26,6 +28,15 @@ func newApp() *cli.App {
 			"tree: a host directory (--root, served by dirfs) or, by default, the host's /\n" +
 			"read-only with a private /tmp. Reads, writes and mmap run natively.",
 		HideHelpCommand: true,
+		// vkernel's own errors are one line on stderr and status 125 (main):
+		// a bad flag or an unknown command too, without the usage text.
+		OnUsageError: usageError,
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return fmt.Errorf("unknown command %q (see vkernel --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
 		Commands: []*cli.Command{
 			runCommand(),
 			bootCommand(),
@@ -42,32 +53,60 @@ func newApp() *cli.App {
 	}
 }
 
+// usageError makes a flag the command cannot parse one line: the flag
+// package's complaint and where the flags are listed.
+func usageError(c *cli.Context, err error, _ bool) error {
+	return fmt.Errorf("%v (see %s --help)", err, c.Command.HelpName)
+}
+
+// defaultFlagString is urfave/cli's help line for a flag.
+var defaultFlagString = cli.FlagStringer
+
+// flagString is a flag's help line: urfave/cli's, without the
+// "[ --flag X ]" it appends to a repeatable flag (the usage says
+// "repeatable"), and --strace as what it takes: --strace or --strace=FILE
+// (preprocessArgs turns a lone --strace into --strace=-).
+func flagString(f cli.Flag) string {
+	names, usage, _ := strings.Cut(defaultFlagString(f), "\t")
+	if f.Names()[0] == "strace" {
+		names = "--strace[=FILE]"
+	} else if sf, ok := f.(cli.DocGenerationSliceFlag); ok && sf.IsSliceFlag() {
+		names, _, _ = strings.Cut(names, " [ ")
+	}
+	return names + "\t" + usage
+}
+
 func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run a program in a guest",
 		ArgsUsage: "-- PROGRAM [ARGS...]",
+		// No help subcommand: `vkernel run -- help` runs a program.
+		HideHelpCommand: true,
+		OnUsageError:    usageError,
 		Description: "Boots a guest and runs PROGRAM in it (found through the guest's PATH when it\n" +
 			"has no slash). vkernel exits with the program's status, 128+N if a signal N\n" +
 			"killed it, 127 if the program is not found in the guest, 126 if it cannot be\n" +
 			"executed, and 125 for vkernel's own errors.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "root", Usage: "boot from host directory `DIR` (dirfs); default: the host's / read-only with a private /tmp"},
-			&cli.StringSliceFlag{Name: "mount", Usage: "mount host directory HOST at guest path GUEST, read-only with :ro (repeatable)", Aliases: []string{"m"}},
-			&cli.StringSliceFlag{Name: "tmpfs", Usage: "mount a private tmpfs at guest `PATH` (repeatable)"},
+			&cli.StringSliceFlag{Name: "mount", Aliases: []string{"m"}, Usage: "mount a host directory in the guest: `HOST:GUEST[:ro]` mounts HOST at guest path GUEST, read-only with :ro (repeatable; GUEST not /: the root is --root)"},
+			&cli.StringSliceFlag{Name: "tmpfs", Usage: "mount a private tmpfs at guest `PATH` (repeatable; not at /)"},
 			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "start in guest directory `DIR`", Value: "/"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `K=V` in the guest's environment (repeatable)"},
 			&cli.BoolFlag{Name: "clear-env", Usage: "start from an empty environment instead of vkernel's own"},
-			&cli.StringFlag{Name: "net", Value: "host", Usage: "the guest's network: `host` (the host's network and abstract unix sockets) or none (a network namespace of its own, loopback only)"},
+			&cli.StringFlag{Name: "net", Value: "host", Usage: "the guest's network, `host|none`: host (the host's network and abstract unix sockets) or none (a network namespace of its own, loopback only)"},
 			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N` (a pids cgroup; 0: no bound)"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as guest user `UID[:GID]` (numeric; default 0:0, a root with every capability)"},
-			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
+			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME`, 1 to 64 bytes (default: the host's)"},
 			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable; none by default; / gives DragonFly's semantics)"},
-			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE"},
+			&cli.StringFlag{Name: "strace", Usage: straceUsage},
 		},
 		Action: runAction,
 	}
 }
+
+const straceUsage = "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE (FILE only after =: --strace FILE would run FILE as the program)"
 
 // preprocessArgs lets --strace stand alone: `--strace` means stderr.
 func preprocessArgs(args []string) []string {
@@ -91,24 +130,24 @@ func runAction(c *cli.Context) error {
 		return fmt.Errorf("run: no program given (usage: vkernel run [flags] -- PROGRAM [ARGS...])")
 	}
 	cfg := vkernel.Config{
-		PidsMax:  c.Int("pids-max"),
-		Workdir:  c.String("workdir"),
-		Hostname: c.String("hostname"),
-		Argv:     argv,
-		Cred:     sentry.RootCreds(),
+		PidsMax: c.Int("pids-max"),
+		Workdir: c.String("workdir"),
+		Argv:    argv,
+		Cred:    sentry.RootCreds(),
 	}
 	if !strings.HasPrefix(cfg.Workdir, "/") {
-		return fmt.Errorf("--workdir %s: not an absolute path", cfg.Workdir)
+		return fmt.Errorf("--workdir %q: not an absolute path", cfg.Workdir)
 	}
-	if u := c.String("user"); u != "" {
-		cred, err := parseUser(u)
+	if c.IsSet("user") {
+		cred, err := parseUser(c.String("user"))
 		if err != nil {
 			return err
 		}
 		cfg.Cred = cred
 	}
-	if root := c.String("root"); root != "" {
-		if err := rootfs.CheckRoot(root); err != nil {
+	if c.IsSet("root") {
+		root, err := rootFlag(c)
+		if err != nil {
 			return err
 		}
 		cfg.FS.Root = root
@@ -125,11 +164,17 @@ func runAction(c *cli.Context) error {
 		return err
 	}
 	for _, t := range c.StringSlice("tmpfs") {
-		if !strings.HasPrefix(t, "/") {
-			return fmt.Errorf("--tmpfs %s: not an absolute path", t)
+		if !path.IsAbs(t) {
+			return fmt.Errorf("--tmpfs %q: not an absolute path", t)
+		}
+		if path.Clean(t) == "/" {
+			return fmt.Errorf("--tmpfs %s: cannot mount over the guest's root (the root is --root DIR)", t)
 		}
 		cfg.FS.Tmpfs = append(cfg.FS.Tmpfs, t)
 	}
+	// Non-nil even when empty: a nil Env would give the guest vkernel's
+	// own environment (os.StartProcess).
+	cfg.Env = []string{}
 	if !c.Bool("clear-env") {
 		cfg.Env = os.Environ()
 	}
@@ -138,9 +183,11 @@ func runAction(c *cli.Context) error {
 
 func bootCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "boot",
-		Usage:     "boot a guest userland: its init as the guest's pid 1",
-		ArgsUsage: " ",
+		Name:            "boot",
+		Usage:           "boot a guest userland: its init as the guest's pid 1",
+		ArgsUsage:       " ",
+		HideHelpCommand: true,
+		OnUsageError:    usageError,
 		Description: "Boots the userland in host directory --root (served by dirfs): its init (--init,\n" +
 			"else /sbin/init, /etc/init, /bin/init, /bin/sh, as Linux does) runs as the\n" +
 			"guest's pid 1 with the console on vkernel's stdio. The guest's poweroff or\n" +
@@ -148,16 +195,17 @@ func bootCommand() *cli.Command {
 			"boots it again, or ends vkernel with status 3 under --no-reboot. If init\n" +
 			"exits, vkernel exits with its status. Killing vkernel kills the guest.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "root", Usage: "boot the userland in host directory `DIR` (required)", Required: true},
+			// Required, but checked by bootAction: urfave/cli would print the usage.
+			&cli.StringFlag{Name: "root", Usage: "boot the userland in host directory `DIR` (required)"},
 			&cli.StringFlag{Name: "init", Usage: "run guest program `PATH` as init"},
 			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable)"},
-			&cli.StringSliceFlag{Name: "mount", Aliases: []string{"m"}, Usage: "mount host directory HOST at guest path GUEST, read-only with :ro (repeatable)"},
-			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME` (default: the host's)"},
+			&cli.StringSliceFlag{Name: "mount", Aliases: []string{"m"}, Usage: "mount a host directory in the guest: `HOST:GUEST[:ro]` mounts HOST at guest path GUEST, read-only with :ro (repeatable; GUEST not /: the root is --root)"},
+			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME`, 1 to 64 bytes (default: the host's)"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "add `K=V` to init's environment (repeatable)"},
-			&cli.StringFlag{Name: "net", Value: "host", Usage: "the guest's network: `host` (the host's network and abstract unix sockets) or none (a network namespace of its own, loopback only)"},
+			&cli.StringFlag{Name: "net", Value: "host", Usage: "the guest's network, `host|none`: host (the host's network and abstract unix sockets) or none (a network namespace of its own, loopback only)"},
 			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N` (a pids cgroup; 0: no bound)"},
 			&cli.BoolFlag{Name: "no-reboot", Usage: "exit with status 3 when the guest reboots, instead of booting it again"},
-			&cli.StringFlag{Name: "strace", Usage: "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE"},
+			&cli.StringFlag{Name: "strace", Usage: straceUsage},
 		},
 		Action: bootAction,
 	}
@@ -167,15 +215,17 @@ func bootAction(c *cli.Context) error {
 	if c.Args().Len() > 0 {
 		return fmt.Errorf("boot: unexpected arguments %q (the guest's init is --init)", c.Args().Slice())
 	}
-	root := c.String("root")
-	if err := rootfs.CheckRoot(root); err != nil {
+	if !c.IsSet("root") {
+		return fmt.Errorf("boot: --root DIR is required (see vkernel boot --help)")
+	}
+	root, err := rootFlag(c)
+	if err != nil {
 		return err
 	}
 	cfg := vkernel.Config{
 		Boot:     true,
 		NoReboot: c.Bool("no-reboot"),
 		PidsMax:  c.Int("pids-max"),
-		Hostname: c.String("hostname"),
 		Cred:     sentry.RootCreds(),
 		Shares:   c.StringSlice("share"),
 		// The environment Linux gives init.
@@ -183,9 +233,10 @@ func bootAction(c *cli.Context) error {
 	}
 	cfg.FS.Root = root
 	cfg.FS.Bare = true
-	if p := c.String("init"); p != "" {
-		if !strings.HasPrefix(p, "/") {
-			return fmt.Errorf("--init %s: not an absolute path", p)
+	if c.IsSet("init") {
+		p := c.String("init")
+		if !path.IsAbs(p) {
+			return fmt.Errorf("--init %q: not an absolute path", p)
 		}
 		cfg.Argv = []string{p}
 	}
@@ -202,12 +253,42 @@ func bootAction(c *cli.Context) error {
 	return start(c, cfg)
 }
 
-// straceTo opens --strace's destination ("-": stderr) into cfg.
-func straceTo(dest string, cfg *vkernel.Config) (func(), error) {
-	switch dest {
-	case "":
+// rootFlag reads a given --root: an existing host directory.
+func rootFlag(c *cli.Context) (string, error) {
+	root := c.String("root")
+	if root == "" {
+		return "", fmt.Errorf(`--root "": want a host directory`)
+	}
+	return root, rootfs.CheckRoot(root)
+}
+
+// maxHostname is Linux's bound on a node name (__NEW_UTS_LEN).
+const maxHostname = 64
+
+// hostnameFlag reads --hostname: "" when not given (the host's name stays),
+// else 1 to maxHostname bytes, as sethostname(2) takes.
+func hostnameFlag(c *cli.Context) (string, error) {
+	h := c.String("hostname")
+	switch {
+	case !c.IsSet("hostname"):
+	case h == "":
+		return "", fmt.Errorf(`--hostname "": want a name of 1 to %d bytes`, maxHostname)
+	case len(h) > maxHostname:
+		return "", fmt.Errorf("--hostname %q: %d bytes, want at most %d", h, len(h), maxHostname)
+	}
+	return h, nil
+}
+
+// straceTo opens --strace's destination, when given, into cfg: "-" (a lone
+// --strace) is stderr, anything else a file.
+func straceTo(c *cli.Context, cfg *vkernel.Config) (func(), error) {
+	dest := c.String("strace")
+	switch {
+	case !c.IsSet("strace"):
 		return func() {}, nil
-	case "-":
+	case dest == "":
+		return nil, fmt.Errorf(`--strace="": want --strace alone (stderr) or --strace=FILE`)
+	case dest == "-":
 		cfg.Strace = os.Stderr
 		return func() {}, nil
 	}
@@ -219,9 +300,10 @@ func straceTo(dest string, cfg *vkernel.Config) (func(), error) {
 	return func() { f.Close() }, nil
 }
 
-// mergeEnv sets each K=V of set in base, replacing an earlier K.
+// mergeEnv sets each K=V of set in base, replacing an earlier K. The result
+// is never nil: an empty environment stays empty.
 func mergeEnv(base, set []string) ([]string, error) {
-	out := append([]string(nil), base...)
+	out := append(make([]string, 0, len(base)+len(set)), base...)
 	for _, kv := range set {
 		k, _, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -247,19 +329,20 @@ func parseUser(s string) (*sentry.Creds, error) {
 	us, gs, hasGID := strings.Cut(s, ":")
 	uid, err := strconv.ParseUint(us, 10, 32)
 	if err != nil || uid == 1<<32-1 {
-		return nil, fmt.Errorf("--user %s: want numeric UID[:GID]", s)
+		return nil, fmt.Errorf("--user %q: want numeric UID[:GID]", s)
 	}
 	gid := uid
 	if hasGID {
 		if gid, err = strconv.ParseUint(gs, 10, 32); err != nil || gid == 1<<32-1 {
-			return nil, fmt.Errorf("--user %s: want numeric UID[:GID]", s)
+			return nil, fmt.Errorf("--user %q: want numeric UID[:GID]", s)
 		}
 	}
 	return sentry.UserCreds(uint32(uid), uint32(gid)), nil
 }
 
 // start finishes cfg with the flags run and boot share (--env, --net,
-// --strace) and runs the guest; the guest's exit status becomes vkernel's.
+// --hostname, --strace) and runs the guest; the guest's exit status
+// becomes vkernel's.
 func start(c *cli.Context, cfg vkernel.Config) error {
 	switch n := c.String("net"); n {
 	case "host":
@@ -273,7 +356,10 @@ func start(c *cli.Context, cfg vkernel.Config) error {
 		return err
 	}
 	cfg.Env = env
-	closeStrace, err := straceTo(c.String("strace"), &cfg)
+	if cfg.Hostname, err = hostnameFlag(c); err != nil {
+		return err
+	}
+	closeStrace, err := straceTo(c, &cfg)
 	if err != nil {
 		return err
 	}
