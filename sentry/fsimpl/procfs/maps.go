@@ -1,0 +1,150 @@
+package procfs
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
+)
+
+// /proc/<pid>/maps and smaps are the host's, whose file names are host
+// paths: the files the guest maps are host files the sentry opened (dirfs
+// serves host directories). Each name is given back as the guest sees it:
+// the mount whose host directory holds the file (same host device, longest
+// host path) turns the host path into the guest's, and its device number
+// replaces the host's. A name no mount holds (a memfd of the sentry's
+// tmpfs, an anonymous region's [heap], [stack], [vdso]) is left as it is.
+
+func genMaps(n *node) ([]byte, error) { return hostMaps(n, "maps") }
+
+func genSmaps(n *node) ([]byte, error) { return hostMaps(n, "smaps") }
+
+func hostMaps(n *node, name string) ([]byte, error) {
+	b, err := readHost(hostProc(n.pr.hostTID, name))
+	if err != nil {
+		return nil, err
+	}
+	hp := hostPrefixes(n.fs.v, n.pr.p.Root())
+	var out bytes.Buffer
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		if line == "" {
+			continue
+		}
+		out.WriteString(hp.mapsLine(line))
+	}
+	return out.Bytes(), nil
+}
+
+// hostPrefix is a visible mount whose root is the host directory dir on
+// host device hostDev.
+type hostPrefix struct {
+	dir     string
+	hostDev uint64
+	point   string // its mount point, from the reader's root
+	dev     uint64 // the mount's st_dev in the guest
+}
+
+type prefixes []hostPrefix
+
+// hostPrefixes returns the visible mounts of v that serve host
+// directories.
+func hostPrefixes(v *vfs.VFS, root vfs.VirtualDentry) prefixes {
+	ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
+	var ps prefixes
+	for _, vm := range visibleMounts(v, root) {
+		f, err := v.OpenAt(ctx, v.Root(vm.m), unix.O_PATH|unix.O_DIRECTORY)
+		if err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		dir, err := readlinkFD(f.HostFD())
+		if err == nil && strings.HasPrefix(dir, "/") && unix.Fstat(f.HostFD(), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			ps = append(ps, hostPrefix{dir: dir, hostDev: st.Dev, point: vm.point, dev: vm.m.Dev})
+		}
+		f.DecRef()
+	}
+	return ps
+}
+
+func readlinkFD(fd int) (string, error) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Readlink("/proc/self/fd/"+strconv.Itoa(fd), buf)
+	if err != nil {
+		return "", err
+	}
+	return string(buf[:n]), nil
+}
+
+// guest returns the guest path and device of the host file path on host
+// device hostDev; ok false when no mount holds it.
+func (ps prefixes) guest(path string, hostDev uint64) (string, uint64, bool) {
+	best := -1
+	for i, p := range ps {
+		if p.hostDev != hostDev || !under(path, p.dir) {
+			continue
+		}
+		if best < 0 || len(p.dir) > len(ps[best].dir) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return "", 0, false
+	}
+	p := ps[best]
+	rest := strings.TrimPrefix(path, p.dir)
+	rest = strings.TrimPrefix(rest, "/")
+	switch {
+	case rest == "":
+		return p.point, p.dev, true
+	case p.point == "/":
+		return "/" + rest, p.dev, true
+	}
+	return p.point + "/" + rest, p.dev, true
+}
+
+// under reports whether path is dir or below it.
+func under(path, dir string) bool {
+	if dir == "/" {
+		return true
+	}
+	return path == dir || strings.HasPrefix(path, dir+"/")
+}
+
+// mapsLine rewrites one maps (or smaps header) line:
+//
+//	start-end perms offset major:minor inode   path
+//
+// Other smaps lines ("Size: ...") are returned as they are.
+func (ps prefixes) mapsLine(line string) string {
+	f := strings.Fields(line)
+	if len(f) < 6 || !strings.Contains(f[0], "-") || !strings.Contains(f[3], ":") || !strings.HasPrefix(f[5], "/") {
+		return line
+	}
+	maj, err1 := strconv.ParseUint(f[3][:strings.IndexByte(f[3], ':')], 16, 32)
+	min, err2 := strconv.ParseUint(f[3][strings.IndexByte(f[3], ':')+1:], 16, 32)
+	if err1 != nil || err2 != nil {
+		return line
+	}
+	start := strings.Index(line, f[5])
+	path := strings.TrimSuffix(line[start:], "\n")
+	suffix := ""
+	if p, ok := strings.CutSuffix(path, " (deleted)"); ok {
+		path, suffix = p, " (deleted)"
+	}
+	gpath, dev, ok := ps.guest(path, unix.Mkdev(uint32(maj), uint32(min)))
+	if !ok {
+		return line
+	}
+	head := fmt.Sprintf("%s %s %s %02x:%02x %s", f[0], f[1], f[2], unix.Major(dev), unix.Minor(dev), f[4])
+	// The kernel pads the name to a fixed column (show_map_vma).
+	if pad := start - len(head); pad > 0 {
+		head += strings.Repeat(" ", pad)
+	} else {
+		head += " "
+	}
+	return head + gpath + suffix + "\n"
+}
