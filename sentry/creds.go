@@ -3,6 +3,8 @@ package sentry
 import (
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"vkernel/sentry/vfs"
 )
 
@@ -28,33 +30,49 @@ type Creds struct {
 	NoNewPrivs bool
 }
 
-// allCaps is every capability Linux 6.x defines (0..40).
-const allCaps = uint64(1)<<41 - 1
+// allCaps is every capability Linux 6.x defines (0..CAP_LAST_CAP, 40):
+// its CAP_VALID_MASK.
+const allCaps = uint64(1)<<(unix.CAP_LAST_CAP+1) - 1
 
-// Capabilities the sentry checks by number.
+// Capabilities the sentry checks by number (linux/capability.h).
 const (
-	capChown          = 0
-	capDacOverride    = 1
-	capDacReadSearch  = 2
-	capFowner         = 3
-	capFsetid         = 4
-	capSetgid         = 6
-	capSetuid         = 7
-	capSetpcap        = 8
-	capLinuxImmutable = 9
-	capMknod          = 27
-	capMacOverride    = 33
+	capChown          = unix.CAP_CHOWN
+	capDacOverride    = unix.CAP_DAC_OVERRIDE
+	capDacReadSearch  = unix.CAP_DAC_READ_SEARCH
+	capFowner         = unix.CAP_FOWNER
+	capFsetid         = unix.CAP_FSETID
+	capSetgid         = unix.CAP_SETGID
+	capSetuid         = unix.CAP_SETUID
+	capSetpcap        = unix.CAP_SETPCAP
+	capLinuxImmutable = unix.CAP_LINUX_IMMUTABLE
+	capMknod          = unix.CAP_MKNOD
+	capSetfcap        = unix.CAP_SETFCAP
+	capMacOverride    = unix.CAP_MAC_OVERRIDE
 )
 
-// fsCaps are the capabilities that follow the fsuid (cap_task_fix_setuid).
+// fsCaps are the capabilities that follow the fsuid, Linux's CAP_FS_SET
+// (CAP_FS_MASK and CAP_LINUX_IMMUTABLE).
 const fsCaps = 1<<capChown | 1<<capDacOverride | 1<<capDacReadSearch | 1<<capFowner |
 	1<<capFsetid | 1<<capLinuxImmutable | 1<<capMknod | 1<<capMacOverride
 
-// Securebits.
+// Securebits (linux/securebits.h): the lock of each bit is the bit above it.
 const (
-	secbitNoroot        = 1 << 0
-	secbitNoSetuidFixup = 1 << 2
-	secbitKeepCaps      = 1 << 4
+	secbitNoroot              = 1 << 0
+	secbitNoSetuidFixup       = 1 << 2
+	secbitKeepCaps            = 1 << 4
+	secbitKeepCapsLocked      = 1 << 5
+	secbitNoCapAmbientRaise   = 1 << 6
+	secbitExecRestrictFile    = 1 << 8
+	secbitExecDenyInteractive = 1 << 10
+
+	// secureAllBits and secureAllLocks are Linux's SECURE_ALL_BITS and
+	// SECURE_ALL_LOCKS; secureAllUnprivileged, SECURE_ALL_UNPRIVILEGED,
+	// are the bits (Linux 6.14+) a task may set on itself without
+	// CAP_SETPCAP, restrictions user space enforces on itself.
+	secureAllBits = secbitNoroot | secbitNoSetuidFixup | secbitKeepCaps |
+		secbitNoCapAmbientRaise | secbitExecRestrictFile | secbitExecDenyInteractive
+	secureAllLocks        = secureAllBits << 1
+	secureAllUnprivileged = secbitExecRestrictFile | secbitExecDenyInteractive
 )
 
 // RootCreds returns the identity of a guest root with full capabilities.
@@ -98,11 +116,12 @@ func (c *Creds) VFS() *vfs.Cred {
 // Preconditions: c.mu is held.
 func (c *Creds) hasCapLocked(cap int) bool { return c.CapEffective&(1<<uint(cap)) != 0 }
 
-// fixSetuidLocked adjusts capabilities after the uids changed from old
-// (ruid, euid, suid, fsuid), as Linux's cap_task_fix_setuid.
+// fixSetxuidLocked adjusts capabilities after setuid, setreuid or
+// setresuid changed the uids from old (ruid, euid, suid), as Linux's
+// cap_task_fix_setuid (cap_emulate_setxuid); the fsuid is not looked at.
 //
 // Preconditions: c.mu is held.
-func (c *Creds) fixSetuidLocked(or, oe, os, ofs uint32) {
+func (c *Creds) fixSetxuidLocked(or, oe, os uint32) {
 	if c.Securebits&secbitNoSetuidFixup != 0 {
 		return
 	}
@@ -118,6 +137,18 @@ func (c *Creds) fixSetuidLocked(or, oe, os, ofs uint32) {
 	if oe != 0 && c.EUID == 0 {
 		c.CapEffective = c.CapPermitted
 	}
+}
+
+// fixSetfsuidLocked adjusts the effective capabilities after setfsuid
+// changed the fsuid from ofs, as Linux's cap_task_fix_setuid
+// (LSM_SETID_FS): CAP_FS_SET leaves with fsuid 0 and comes back, within
+// the permitted set, with it.
+//
+// Preconditions: c.mu is held.
+func (c *Creds) fixSetfsuidLocked(ofs uint32) {
+	if c.Securebits&secbitNoSetuidFixup != 0 {
+		return
+	}
 	if ofs == 0 && c.FSUID != 0 {
 		c.CapEffective &^= fsCaps
 	}
@@ -126,33 +157,90 @@ func (c *Creds) fixSetuidLocked(or, oe, os, ofs uint32) {
 	}
 }
 
+// inGroupLocked reports whether gid is the fsgid or a supplementary
+// group, as Linux's in_group_p.
+//
+// Preconditions: c.mu is held.
+func (c *Creds) inGroupLocked(gid uint32) bool {
+	if gid == c.FSGID {
+		return true
+	}
+	for _, g := range c.Groups {
+		if g == gid {
+			return true
+		}
+	}
+	return false
+}
+
 // execLocked transforms the identity at exec of a file owned by
 // fileUID:fileGID with mode, on a mount with nosuid or not, as Linux's
-// bprm creds (no file capabilities).
+// bprm_fill_uid and cap_bprm_creds_from_file (6.15+) without file
+// capabilities, which the sentry does not read.
 //
 // Preconditions: c.mu is held.
 func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid bool) {
+	oldEUID, oldPermitted := c.EUID, c.CapPermitted
+	// bprm_fill_uid: the set-id bits, unless nosuid or no_new_privs.
 	if !nosuid && !c.NoNewPrivs {
-		if mode&04000 != 0 {
+		if mode&unix.S_ISUID != 0 {
 			c.EUID = fileUID
 		}
-		if mode&02000 != 0 && mode&00010 != 0 {
+		if mode&(unix.S_ISGID|unix.S_IXGRP) == unix.S_ISGID|unix.S_IXGRP {
 			c.EGID = fileGID
 		}
 	}
-	c.FSUID, c.SUID = c.EUID, c.EUID
-	c.FSGID, c.SGID = c.EGID, c.EGID
-	if c.Securebits&secbitNoroot == 0 && (c.EUID == 0 || c.RUID == 0) {
-		// Root: the file is taken to have every capability.
-		c.CapPermitted = (c.CapInheritable | c.CapBounding) & allCaps
-		c.CapAmbient = 0
-	} else {
-		c.CapPermitted = c.CapAmbient
+	// handle_privileged_root: root's file is taken to have every
+	// capability (pP' = bounding | inheritable), effective if the euid
+	// is 0; anyone else's none.
+	var permitted uint64
+	effective := false
+	if c.Securebits&secbitNoroot == 0 {
+		if c.EUID == 0 || c.RUID == 0 {
+			permitted = c.CapBounding | c.CapInheritable
+		}
+		effective = c.EUID == 0
 	}
-	if c.EUID == 0 && c.Securebits&secbitNoroot == 0 {
+	// An exec that changes the euid, or an egid the task is not in, is a
+	// set-id one. With no_new_privs (the only "unsafe" exec the sentry
+	// knows: it has no ptrace and no shared fs_struct), such an exec, or
+	// one that would gain permitted capabilities, gets no more than the
+	// task had: the real ids and the old permitted set at most.
+	idChanged := c.EUID != oldEUID || !c.inGroupLocked(c.EGID)
+	if c.NoNewPrivs && (idChanged || permitted&^oldPermitted != 0) {
+		c.EUID, c.EGID = c.RUID, c.RGID
+		permitted &= oldPermitted
+	}
+	c.SUID, c.FSUID = c.EUID, c.EUID
+	c.SGID, c.FSGID = c.EGID, c.EGID
+	// A set-id exec cancels the ambient set; what is left of it is added
+	// to the permitted set, and is the effective one unless root's file
+	// is effective.
+	if idChanged {
+		c.CapAmbient = 0
+	}
+	c.CapPermitted = (permitted | c.CapAmbient) & allCaps
+	if effective {
 		c.CapEffective = c.CapPermitted
 	} else {
 		c.CapEffective = c.CapAmbient
 	}
 	c.Securebits &^= secbitKeepCaps
+}
+
+// accessVFS returns the identity access and faccessat (without
+// AT_EACCESS) check against, as Linux's access_override_creds: the real
+// uid and gid as fsuid and fsgid and, unless SECBIT_NO_SETUID_FIXUP, the
+// permitted capabilities for a real root and none for anyone else.
+func (c *Creds) accessVFS() *vfs.Cred {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	caps := c.CapEffective
+	if c.Securebits&secbitNoSetuidFixup == 0 {
+		caps = 0
+		if c.RUID == 0 {
+			caps = c.CapPermitted
+		}
+	}
+	return &vfs.Cred{UID: c.RUID, GID: c.RGID, Groups: append([]uint32(nil), c.Groups...), CapEffective: caps}
 }

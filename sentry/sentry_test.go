@@ -193,7 +193,7 @@ func TestCredentials(t *testing.T) {
 	root := RootCreds()
 	root.mu.Lock()
 	root.RUID, root.EUID, root.SUID, root.FSUID = 5, 5, 5, 5
-	root.fixSetuidLocked(0, 0, 0, 0)
+	root.fixSetxuidLocked(0, 0, 0)
 	eff, perm := root.CapEffective, root.CapPermitted
 	root.mu.Unlock()
 	if eff != 0 || perm != 0 {

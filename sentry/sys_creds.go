@@ -2,6 +2,7 @@ package sentry
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"golang.org/x/sys/unix"
 )
@@ -102,7 +103,7 @@ func sysSetuid(c *Call) Result {
 	k := c.Task.Creds
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	or, oe, os, ofs := k.RUID, k.EUID, k.SUID, k.FSUID
+	or, oe, os := k.RUID, k.EUID, k.SUID
 	switch {
 	case k.hasCapLocked(capSetuid):
 		k.RUID, k.EUID, k.SUID, k.FSUID = uid, uid, uid, uid
@@ -111,7 +112,7 @@ func sysSetuid(c *Call) Result {
 	default:
 		return Errno(unix.EPERM)
 	}
-	k.fixSetuidLocked(or, oe, os, ofs)
+	k.fixSetxuidLocked(or, oe, os)
 	return Value(0)
 }
 
@@ -161,11 +162,11 @@ func sysSetreuid(c *Call) Result {
 	k := c.Task.Creds
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	or, oe, os, ofs := k.RUID, k.EUID, k.SUID, k.FSUID
+	or, oe, os := k.RUID, k.EUID, k.SUID
 	if err := setre(&k.RUID, &k.EUID, &k.SUID, &k.FSUID, uint32(c.Args[0]), uint32(c.Args[1]), k.hasCapLocked(capSetuid)); err != nil {
 		return Errno(err)
 	}
-	k.fixSetuidLocked(or, oe, os, ofs)
+	k.fixSetxuidLocked(or, oe, os)
 	return Value(0)
 }
 
@@ -177,7 +178,13 @@ func sysSetregid(c *Call) Result {
 }
 
 // setres sets real, effective and saved ids as setresuid/setresgid do.
+// A call that would change nothing (each id -1 or the current one, the
+// effective also the filesystem one) returns at once, as Linux 6.x's: the
+// filesystem id is then not reset.
 func setres(r, e, s, fs *uint32, nr, ne, ns uint32, priv bool) error {
+	if (nr == noID || nr == *r) && (ne == noID || (ne == *e && ne == *fs)) && (ns == noID || ns == *s) {
+		return nil
+	}
 	ok := func(id uint32) bool { return id == noID || priv || id == *r || id == *e || id == *s }
 	if !ok(nr) || !ok(ne) || !ok(ns) {
 		return unix.EPERM
@@ -199,11 +206,11 @@ func sysSetresuid(c *Call) Result {
 	k := c.Task.Creds
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	or, oe, os, ofs := k.RUID, k.EUID, k.SUID, k.FSUID
+	or, oe, os := k.RUID, k.EUID, k.SUID
 	if err := setres(&k.RUID, &k.EUID, &k.SUID, &k.FSUID, uint32(c.Args[0]), uint32(c.Args[1]), uint32(c.Args[2]), k.hasCapLocked(capSetuid)); err != nil {
 		return Errno(err)
 	}
-	k.fixSetuidLocked(or, oe, os, ofs)
+	k.fixSetxuidLocked(or, oe, os)
 	return Value(0)
 }
 
@@ -221,10 +228,9 @@ func sysSetfsuid(c *Call) Result {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	old := k.FSUID
-	if uid != noID && (uid == k.RUID || uid == k.EUID || uid == k.SUID || uid == k.FSUID || k.hasCapLocked(capSetuid)) {
-		or, oe, os := k.RUID, k.EUID, k.SUID
+	if uid != noID && uid != old && (uid == k.RUID || uid == k.EUID || uid == k.SUID || k.hasCapLocked(capSetuid)) {
 		k.FSUID = uid
-		k.fixSetuidLocked(or, oe, os, old)
+		k.fixSetfsuidLocked(old)
 	}
 	return Value(int64(old))
 }
@@ -244,9 +250,18 @@ func sysSetfsgid(c *Call) Result {
 // ngroupsMax is NGROUPS_MAX.
 const ngroupsMax = 65536
 
+// setgroups checks CAP_SETGID first, then the size, then reads the list,
+// which it keeps sorted (groups_sort), as Linux's.
 func sysSetgroups(c *Call) Result {
-	n := int(int32(c.Args[0]))
-	if n < 0 || n > ngroupsMax {
+	k := c.Task.Creds
+	k.mu.Lock()
+	priv := k.hasCapLocked(capSetgid)
+	k.mu.Unlock()
+	if !priv {
+		return Errno(unix.EPERM)
+	}
+	n := uint32(c.Args[0])
+	if n > ngroupsMax {
 		return Errno(unix.EINVAL)
 	}
 	b := make([]byte, 4*n)
@@ -255,16 +270,13 @@ func sysSetgroups(c *Call) Result {
 			return Errno(err)
 		}
 	}
-	k := c.Task.Creds
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if !k.hasCapLocked(capSetgid) {
-		return Errno(unix.EPERM)
-	}
 	groups := make([]uint32, n)
 	for i := range groups {
 		groups[i] = binary.LittleEndian.Uint32(b[4*i:])
 	}
+	slices.Sort(groups)
+	k.mu.Lock()
+	defer k.mu.Unlock()
 	k.Groups = groups
 	return Value(0)
 }
@@ -345,6 +357,8 @@ func sysCapset(c *Call) Result {
 		p |= uint64(binary.LittleEndian.Uint32(b[12*w+4:])) << (32 * w)
 		i |= uint64(binary.LittleEndian.Uint32(b[12*w+8:])) << (32 * w)
 	}
+	// Bits past CAP_LAST_CAP are dropped (mk_kernel_cap).
+	e, p, i = e&allCaps, p&allCaps, i&allCaps
 	k := c.Task.Creds
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -368,21 +382,20 @@ func sysCapset(c *Call) Result {
 
 // prctl options the filter sends to the sentry.
 const (
-	prGetKeepcaps     = 7
-	prSetKeepcaps     = 8
-	prCapbsetRead     = 23
-	prCapbsetDrop     = 24
-	prGetSecurebits   = 27
-	prSetSecurebits   = 28
-	prSetNoNewPrivs   = 38
-	prGetNoNewPrivs   = 39
-	prCapAmbient      = 47
-	capAmbientIsSet   = 1
-	capAmbientRaise   = 2
-	capAmbientLower   = 3
-	capAmbientClear   = 4
-	lastCap           = 40
-	securebitsAllowed = 0x3f
+	prGetKeepcaps   = unix.PR_GET_KEEPCAPS
+	prSetKeepcaps   = unix.PR_SET_KEEPCAPS
+	prCapbsetRead   = unix.PR_CAPBSET_READ
+	prCapbsetDrop   = unix.PR_CAPBSET_DROP
+	prGetSecurebits = unix.PR_GET_SECUREBITS
+	prSetSecurebits = unix.PR_SET_SECUREBITS
+	prSetNoNewPrivs = unix.PR_SET_NO_NEW_PRIVS
+	prGetNoNewPrivs = unix.PR_GET_NO_NEW_PRIVS
+	prCapAmbient    = unix.PR_CAP_AMBIENT
+	capAmbientIsSet = unix.PR_CAP_AMBIENT_IS_SET
+	capAmbientRaise = unix.PR_CAP_AMBIENT_RAISE
+	capAmbientLower = unix.PR_CAP_AMBIENT_LOWER
+	capAmbientClear = unix.PR_CAP_AMBIENT_CLEAR_ALL
+	lastCap         = unix.CAP_LAST_CAP
 )
 
 // PrctlCredOptions are the prctl options about credentials, which the
@@ -390,92 +403,126 @@ const (
 var PrctlCredOptions = []uintptr{prGetKeepcaps, prSetKeepcaps, prCapbsetRead, prCapbsetDrop,
 	prGetSecurebits, prSetSecurebits, prSetNoNewPrivs, prGetNoNewPrivs, prCapAmbient}
 
+// validCap is Linux's cap_valid.
+func validCap(n uint64) bool { return n <= lastCap }
+
+// sysPrctlCreds serves the options of Linux's cap_task_prctl and
+// PR_GET/SET_NO_NEW_PRIVS (kernel/sys.c), with their errno order.
 func sysPrctlCreds(c *Call) Result {
 	k := c.Task.Creds
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	arg := c.Args[1]
-	validCap := func(n uint64) bool { return n <= lastCap }
+	arg2, arg3, arg4, arg5 := c.Args[1], c.Args[2], c.Args[3], c.Args[4]
 	switch int(int32(c.Args[0])) {
 	case prGetKeepcaps:
-		if k.Securebits&secbitKeepCaps != 0 {
-			return Value(1)
-		}
-		return Value(0)
+		return boolValue(k.Securebits&secbitKeepCaps != 0)
 	case prSetKeepcaps:
-		if arg > 1 {
+		if arg2 > 1 {
 			return Errno(unix.EINVAL)
 		}
-		if arg == 1 {
+		if k.Securebits&secbitKeepCapsLocked != 0 {
+			return Errno(unix.EPERM)
+		}
+		if arg2 == 1 {
 			k.Securebits |= secbitKeepCaps
 		} else {
 			k.Securebits &^= secbitKeepCaps
 		}
 		return Value(0)
 	case prCapbsetRead:
-		if !validCap(arg) {
+		if !validCap(arg2) {
 			return Errno(unix.EINVAL)
 		}
-		return Value(int64(k.CapBounding >> arg & 1))
+		return Value(int64(k.CapBounding >> arg2 & 1))
 	case prCapbsetDrop:
-		if !validCap(arg) {
-			return Errno(unix.EINVAL)
-		}
+		// cap_prctl_drop: the capability before the argument.
 		if !k.hasCapLocked(capSetpcap) {
 			return Errno(unix.EPERM)
 		}
-		k.CapBounding &^= 1 << arg
+		if !validCap(arg2) {
+			return Errno(unix.EINVAL)
+		}
+		k.CapBounding &^= 1 << arg2
 		return Value(0)
 	case prGetSecurebits:
 		return Value(int64(k.Securebits))
 	case prSetSecurebits:
-		if !k.hasCapLocked(capSetpcap) {
-			return Errno(unix.EPERM)
-		}
-		if arg&^securebitsAllowed != 0 {
-			return Errno(unix.EINVAL)
-		}
-		k.Securebits = uint32(arg)
-		return Value(0)
+		return Errno(k.setSecurebitsLocked(arg2))
 	case prSetNoNewPrivs:
-		if arg != 1 || c.Args[2] != 0 || c.Args[3] != 0 || c.Args[4] != 0 {
+		if arg2 != 1 || arg3 != 0 || arg4 != 0 || arg5 != 0 {
 			return Errno(unix.EINVAL)
 		}
 		k.NoNewPrivs = true
 		return Value(0)
 	case prGetNoNewPrivs:
-		if k.NoNewPrivs {
-			return Value(1)
+		if arg2 != 0 || arg3 != 0 || arg4 != 0 || arg5 != 0 {
+			return Errno(unix.EINVAL)
 		}
-		return Value(0)
+		return boolValue(k.NoNewPrivs)
 	case prCapAmbient:
-		n := c.Args[2]
-		switch arg {
-		case capAmbientIsSet:
-			if !validCap(n) {
-				return Errno(unix.EINVAL)
-			}
-			return Value(int64(k.CapAmbient >> n & 1))
-		case capAmbientRaise:
-			if !validCap(n) {
-				return Errno(unix.EINVAL)
-			}
-			if k.CapPermitted>>n&1 == 0 || k.CapInheritable>>n&1 == 0 {
-				return Errno(unix.EPERM)
-			}
-			k.CapAmbient |= 1 << n
-			return Value(0)
-		case capAmbientLower:
-			if !validCap(n) {
-				return Errno(unix.EINVAL)
-			}
-			k.CapAmbient &^= 1 << n
-			return Value(0)
-		case capAmbientClear:
-			k.CapAmbient = 0
-			return Value(0)
-		}
-		return Errno(unix.EINVAL)
+		return k.capAmbientLocked(arg2, arg3, arg4, arg5)
 	}
 	return Result{Continue: true}
+}
+
+func boolValue(b bool) Result {
+	if b {
+		return Value(1)
+	}
+	return Value(0)
+}
+
+// setSecurebitsLocked is PR_SET_SECUREBITS: no change to a locked bit, no
+// unlocking, no unknown bit (all EPERM); and CAP_SETPCAP, unless the call
+// changes something and only the unprivileged bits and their locks.
+//
+// Preconditions: c.mu is held.
+func (c *Creds) setSecurebitsLocked(arg uint64) error {
+	old := uint64(c.Securebits)
+	if (old&secureAllLocks)>>1&(old^arg) != 0 || old&secureAllLocks&^arg != 0 ||
+		arg&^(secureAllLocks|secureAllBits) != 0 {
+		return unix.EPERM
+	}
+	if !c.hasCapLocked(capSetpcap) {
+		changed := old ^ arg
+		// A call that changes nothing is denied, for legacy's sake.
+		if changed == 0 || changed&^(secureAllUnprivileged|secureAllUnprivileged<<1) != 0 {
+			return unix.EPERM
+		}
+	}
+	c.Securebits = uint32(arg)
+	return nil
+}
+
+// capAmbientLocked is PR_CAP_AMBIENT: CLEAR_ALL with no other argument;
+// otherwise a valid capability and no arg4 or arg5 (EINVAL), and a raise
+// only of what is permitted and inheritable, without
+// SECBIT_NO_CAP_AMBIENT_RAISE (EPERM).
+//
+// Preconditions: c.mu is held.
+func (c *Creds) capAmbientLocked(op, n, arg4, arg5 uint64) Result {
+	if op == capAmbientClear {
+		if n != 0 || arg4 != 0 || arg5 != 0 {
+			return Errno(unix.EINVAL)
+		}
+		c.CapAmbient = 0
+		return Value(0)
+	}
+	if !validCap(n) || arg4 != 0 || arg5 != 0 {
+		return Errno(unix.EINVAL)
+	}
+	switch op {
+	case capAmbientIsSet:
+		return Value(int64(c.CapAmbient >> n & 1))
+	case capAmbientRaise:
+		if c.CapPermitted>>n&1 == 0 || c.CapInheritable>>n&1 == 0 || c.Securebits&secbitNoCapAmbientRaise != 0 {
+			return Errno(unix.EPERM)
+		}
+		c.CapAmbient |= 1 << n
+		return Value(0)
+	case capAmbientLower:
+		c.CapAmbient &^= 1 << n
+		return Value(0)
+	}
+	return Errno(unix.EINVAL)
 }

@@ -181,6 +181,9 @@ func sysStatx(c *Call) Result {
 	return Errno(c.Mem.CopyOut(c.Args[4], statxBytes(&a, dev, vd.Mount.ID)))
 }
 
+// access is Linux's do_faccessat: the walk and the check are done with the
+// real uid and gid (access_override_creds) unless AT_EACCESS asks for the
+// effective ones.
 func (c *Call) access(dirfd int32, pathArg int, mode uint64, at uint64) Result {
 	if mode&^7 != 0 {
 		return Errno(unix.EINVAL)
@@ -188,6 +191,9 @@ func (c *Call) access(dirfd int32, pathArg int, mode uint64, at uint64) Result {
 	flags, err := atFlags(at, unix.AT_SYMLINK_NOFOLLOW|unix.AT_EACCESS|unix.AT_EMPTY_PATH)
 	if err != nil {
 		return Errno(err)
+	}
+	if at&unix.AT_EACCESS == 0 {
+		c.ctx().Cred = c.Task.Creds.accessVFS()
 	}
 	vd, err := c.walk(dirfd, pathArg, flags)
 	if err != nil {

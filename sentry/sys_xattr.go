@@ -1,6 +1,9 @@
 package sentry
 
 import (
+	"encoding/binary"
+	"strings"
+
 	"golang.org/x/sys/unix"
 
 	"vkernel/sentry/vfs"
@@ -102,6 +105,9 @@ func xSet(c *Call, vd vfs.VirtualDentry) Result {
 			return Errno(err)
 		}
 	}
+	if err := c.capXattr(vd, name, val); err != nil {
+		return Errno(err)
+	}
 	return Errno(c.Task.Kernel().VFS.Setxattr(c.ctx(), vd, name, val, flags))
 }
 
@@ -124,7 +130,58 @@ func xRemove(c *Call, vd vfs.VirtualDentry) Result {
 	if err != nil {
 		return Errno(err)
 	}
+	if err := c.capXattr(vd, name, nil); err != nil {
+		return Errno(err)
+	}
 	return Errno(c.Task.Kernel().VFS.Removexattr(c.ctx(), vd, name))
+}
+
+// xattrNameCaps is XATTR_NAME_CAPS, a file's capabilities.
+const xattrNameCaps = "security.capability"
+
+// capXattr is the capability module's say on setting (value non-nil) or
+// removing the extended attribute name of vd, which the VFS's
+// xattr_permission leaves to it for security.*: Linux's cap_convert_nscap
+// (a security.capability value must have a v2 or v3 header, EINVAL, and
+// its setter CAP_SETFCAP), cap_inode_setxattr and cap_inode_removexattr
+// (any other security.* needs CAP_SYS_ADMIN; removing security.capability
+// CAP_SETFCAP). A read-only mount answers EROFS first (mnt_want_write),
+// which the VFS checks.
+func (c *Call) capXattr(vd vfs.VirtualDentry, name string, value []byte) error {
+	if !strings.HasPrefix(name, "security.") || vd.Mount.ReadOnly() {
+		return nil
+	}
+	need := capSysAdmin
+	if name == xattrNameCaps {
+		// An empty value skips cap_convert_nscap, and the capability
+		// module then lets anyone set it, as Linux does.
+		if value != nil && len(value) == 0 {
+			return nil
+		}
+		if len(value) > 0 && !validCapsHeader(value) {
+			return unix.EINVAL
+		}
+		need = capSetfcap
+	}
+	if !c.Task.Creds.VFS().HasCap(need) {
+		return unix.EPERM
+	}
+	return nil
+}
+
+// validCapsHeader reports whether v is a struct vfs_cap_data of revision
+// 2 or a struct vfs_ns_cap_data of revision 3, as Linux's validheader.
+func validCapsHeader(v []byte) bool {
+	const (
+		revision2, size2 = 0x02000000, 20 // VFS_CAP_REVISION_2, XATTR_CAPS_SZ_2
+		revision3, size3 = 0x03000000, 24 // VFS_CAP_REVISION_3, XATTR_CAPS_SZ_3
+		flagsEffective   = 0x000001       // VFS_CAP_FLAGS_EFFECTIVE
+	)
+	if len(v) != size2 && len(v) != size3 {
+		return false
+	}
+	rev := binary.LittleEndian.Uint32(v) &^ flagsEffective
+	return (len(v) == size2 && rev == revision2) || (len(v) == size3 && rev == revision3)
 }
 
 // Linux's limits on extended attributes.

@@ -306,6 +306,33 @@ u mkdir priv/x; echo "mkdir in 700: $?"
 u setpriv --reuid=0 true; echo "setuid back: $?"
 setpriv --reuid=1000 --keep-groups sh -c 'cat /proc/self/status | grep -E "^(Uid|CapEff)"'
 u sh -c 'umask 077; : > pub/um; stat -c %a pub/um'
+# Exec: no_new_privs keeps a capability-less root from regaining any;
+# ambient capabilities survive a plain exec, root's too, not a set-group-ID one.
+perl -e 'my ($h, $d) = (pack("LL", 0x20080522, 0), pack("L6", 0, 0, 0, 0, 0, 0));
+  syscall(126, $h, $d) == 0 or die "capset: $!"; syscall(157, 38, 1, 0, 0, 0) == 0 or die "nnp: $!";
+  exec @ARGV' grep -E '^Cap(Prm|Eff)' /proc/self/status
+cp /bin/grep sggrep; chgrp 50 sggrep; chmod 2755 sggrep
+u --inh-caps=+chown --ambient-caps=+chown grep -E '^Cap(Prm|Eff|Amb)' /proc/self/status
+u --inh-caps=+chown --ambient-caps=+chown ./sggrep -E '^Cap(Prm|Eff|Amb)' /proc/self/status
+setpriv --inh-caps=+chown --ambient-caps=+chown grep -E '^CapAmb' /proc/self/status
+# access checks the real uid, AT_EACCESS the effective one.
+setpriv --ruid=1000 perl -e 'my $f = "a.txt"; syscall(21, $f, 4) == 0 or print "access: $!\n";
+  syscall(439, -100, $f, 4, 0x200) == 0 and print "faccessat2 AT_EACCESS: ok\n"'
+# security.* xattrs need CAP_SYS_ADMIN.
+u perl -e 'my ($f, $n, $v) = ("pub/m", "security.vk", "v");
+  syscall(188, $f, $n, $v, 1, 0) == 0 or print "setxattr security.*: $!\n"'
+# Securebits: locks hold, NO_CAP_AMBIENT_RAISE forbids raising, unknown bits
+# are EPERM; a user may set only the exec bits; prctl's errno order.
+setpriv --inh-caps=+chown perl -e 'sub p { syscall(157, @_, 0, 0, 0) == -1 ? "$!" : "ok" }
+  print "unknown bit: ", p(28, 0x1000), "\n";
+  print "no ambient raise: ", p(28, 0xc0), "; raise: ", p(47, 2, 0), "\n";
+  print "keep caps locked: ", p(28, 0xf0), "; PR_SET_KEEPCAPS: ", p(8, 0), "; unlock: ", p(28, 0x40), "\n"'
+u perl -e 'sub p { syscall(157, @_, 0, 0, 0) == -1 ? "$!" : "ok" }
+  print "user: exec bits: ", p(28, 0x500), "; keep caps: ", p(28, 0x510), "; bset drop 99: ", p(24, 99), "\n";
+  print "PR_GET_NO_NEW_PRIVS 1: ", p(39, 1), "\n"'
+# setgroups: EPERM before EINVAL, and the list is kept sorted.
+u perl -e 'syscall(116, -1, 0) == -1 and print "setgroups -1: $!\n"'
+setpriv --groups 5,3,1 id -G
 `},
 	{name: "big-files", script: `
 dd if=/dev/zero of=big bs=64k count=64 2>/dev/null; truncate -s 10M sparse
