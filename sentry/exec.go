@@ -31,6 +31,8 @@ type ExecPlan struct {
 	// ExecFn is the file name as the guest passed it, which AT_EXECFN
 	// shows ("/dev/fd/N/name" for execveat relative to a descriptor).
 	ExecFn string
+	// Comm is the task's name after the exec.
+	Comm string
 	// Mode, UID and GID are the program file's; NoSuid is its mount's
 	// nosuid: exec honours setuid and setgid bits virtually with them.
 	Mode, UID, GID uint32
@@ -143,6 +145,11 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 	p, err := k.planExec(ctx, &refs, vd, name, argv, envp, 0)
 	if p != nil {
 		p.ExecFn = execfn
+		if at&unix.AT_EMPTY_PATH != 0 && path == "" {
+			execfn = ""
+		}
+		exe, _ := k.VFS.PathOf(ctx.Root, vd)
+		p.Comm = execComm(execfn, exe)
 	}
 	return p, err
 }
@@ -352,6 +359,7 @@ func (k *Kernel) ExecDone(t *Task, p *ExecPlan) {
 	t.FS = fs.Fork()
 	fs.DecRef()
 	t.TG.setExec(p.Exe, p.ExeVD, p.GuestArgv, p.Envp)
+	t.SetComm(p.Comm)
 	t.Creds.mu.Lock()
 	t.Creds.execLocked(p.Mode, p.UID, p.GID, p.NoSuid)
 	t.Creds.mu.Unlock()

@@ -123,6 +123,9 @@ type Kernel struct {
 	mu sync.Mutex
 	// tasks maps host thread ids to tasks. Protected by mu.
 	tasks map[int]*Task
+	// init is vkernel's own init under run; nil under boot, whose init
+	// is a task. Protected by mu.
+	init *initProcess
 	// taskAdded is broadcast when a task is added. Uses mu.
 	taskAdded *sync.Cond
 
@@ -194,7 +197,7 @@ func (k *Kernel) TaskByGuestPID(pid int) *Task {
 // Fork registers child, a new host thread made by parent's clone, fork or
 // vfork with the given clone flags.
 func (k *Kernel) Fork(parent *Task, childTID int, flags uint64) *Task {
-	c := &Task{k: k, TID: childTID, Creds: parent.Creds.Fork()}
+	c := &Task{k: k, TID: childTID, Creds: parent.Creds.Fork(), comm: parent.Comm()}
 	if flags&unix.CLONE_THREAD != 0 {
 		c.TG = parent.TG
 	} else {

@@ -12,6 +12,9 @@ type procSource struct{ k *Kernel }
 
 func (s procSource) Processes() []procfs.Process {
 	var out []procfs.Process
+	if init := s.k.initProc(); init != nil {
+		out = append(out, init)
+	}
 	for _, t := range s.k.Tasks() {
 		if t.PID() > 0 {
 			out = append(out, procProcess{t})
@@ -21,6 +24,9 @@ func (s procSource) Processes() []procfs.Process {
 }
 
 func (s procSource) Process(pid int) procfs.Process {
+	if init := s.k.initProc(); init != nil && pid == 1 {
+		return init
+	}
 	if t := s.k.TaskByGuestPID(pid); t != nil {
 		return procProcess{t}
 	}
@@ -65,8 +71,16 @@ func (p procProcess) Identity() procfs.Identity {
 	}
 }
 
-func (p procProcess) PID() int                   { return p.t.PID() }
-func (p procProcess) PPID() int                  { return p.t.TG.ParentPID() }
+func (p procProcess) Comm() string { return p.t.Comm() }
+
+func (p procProcess) PID() int { return p.t.PID() }
+func (p procProcess) PPID() int {
+	// A process whose parent is no task is vkernel's init's child.
+	if ppid := p.t.TG.ParentPID(); ppid != 0 || p.t.k.initProc() == nil {
+		return ppid
+	}
+	return 1
+}
 func (p procProcess) HostTID() int               { return p.t.TID }
 func (p procProcess) Argv() []string             { return p.t.TG.Argv() }
 func (p procProcess) Environ() []string          { return p.t.TG.Environ() }
@@ -86,3 +100,42 @@ func (p procProcess) Cwd() vfs.VirtualDentry {
 	_, cwd, _ := p.t.FS.Get()
 	return cwd
 }
+
+// SetInit records vkernel's own init (vkernel run): the guest's pid 1, a
+// host process that is not a task (it makes no served calls), with host
+// id hostPID and the guest's root. procfs shows it, as Linux shows a
+// container's init.
+func (k *Kernel) SetInit(hostPID int, root vfs.VirtualDentry) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.init = &initProcess{hostPID: hostPID, root: root}
+}
+
+func (k *Kernel) initProc() *initProcess {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.init
+}
+
+// initProcess is vkernel's init as procfs sees it.
+type initProcess struct {
+	hostPID int
+	root    vfs.VirtualDentry
+}
+
+var _ procfs.Process = (*initProcess)(nil)
+
+// initName is the init's name in cmdline, comm and status.
+const initName = "vkernel-init"
+
+func (p *initProcess) PID() int                         { return 1 }
+func (p *initProcess) PPID() int                        { return 0 }
+func (p *initProcess) HostTID() int                     { return p.hostPID }
+func (p *initProcess) Argv() []string                   { return []string{initName} }
+func (p *initProcess) Environ() []string                { return nil }
+func (p *initProcess) Exe() (string, vfs.VirtualDentry) { return "", vfs.VirtualDentry{} }
+func (p *initProcess) Root() vfs.VirtualDentry          { return p.root }
+func (p *initProcess) Cwd() vfs.VirtualDentry           { return p.root }
+func (p *initProcess) FDs() []int                       { return nil }
+func (p *initProcess) FD(int) (*vfs.File, bool)         { return nil, false }
+func (p *initProcess) Threads() []int                   { return []int{1} }

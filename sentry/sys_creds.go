@@ -30,7 +30,7 @@ func init() {
 	register(unix.SYS_SETGROUPS, sysSetgroups)
 	register(unix.SYS_CAPGET, sysCapget)
 	register(unix.SYS_CAPSET, sysCapset)
-	register(unix.SYS_PRCTL, sysPrctlCreds)
+	register(unix.SYS_PRCTL, sysPrctl)
 }
 
 // noID is the uid_t/gid_t -1 that leaves an id alone.

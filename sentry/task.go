@@ -22,6 +22,10 @@ type Task struct {
 	// Creds is the task's identity.
 	Creds *Creds
 
+	commMu sync.Mutex
+	// comm is the task's name (sys_prctl.go). Protected by commMu.
+	comm string
+
 	// pid caches the guest pid of the thread group leader.
 	pidOnce sync.Once
 	pid     int

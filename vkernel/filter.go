@@ -170,7 +170,7 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD, unix.F_GETFL),
 		unix.SYS_IOCTL: argIn(1, append([]uintptr{linux.FIOCLEX, linux.FIONCLEX, tiocGptPeer}, inodeIoctls...)...),
 		// The options about credentials, which are the sentry's.
-		unix.SYS_PRCTL: argIn(0, sentry.PrctlCredOptions...),
+		unix.SYS_PRCTL: argIn(0, sentry.PrctlOptions...),
 	})
 	// TIOCSTI and TIOCLINUX would type into the host's terminal.
 	deny := seccomp.MakeSyscallRules(map[uintptr]seccomp.SyscallRule{

@@ -50,7 +50,8 @@ func TestFilterActions(t *testing.T) {
 		{"unknown served", 1000, [6]uint64{}, uint32(notify)},
 		{"getuid served", unix.SYS_GETUID, [6]uint64{}, uint32(notify)},
 		{"prctl capbset served", unix.SYS_PRCTL, [6]uint64{24}, uint32(notify)},
-		{"prctl set name native", unix.SYS_PRCTL, [6]uint64{unix.PR_SET_NAME}, uint32(allow)},
+		{"prctl set name served", unix.SYS_PRCTL, [6]uint64{unix.PR_SET_NAME}, uint32(notify)},
+		{"prctl set pdeathsig native", unix.SYS_PRCTL, [6]uint64{unix.PR_SET_PDEATHSIG}, uint32(allow)},
 	} {
 		d := linux.SeccompData{Nr: int32(tc.nr), Arch: linux.AUDIT_ARCH_X86_64, Args: tc.args}
 		got, err := bpf.Exec[bpf.NativeEndian](prog, seccomp.DataAsBPFInput(&d, make([]byte, d.SizeBytes())))

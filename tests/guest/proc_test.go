@@ -1,6 +1,9 @@
 package guest
 
 import (
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -25,5 +28,39 @@ grep -c '^Size:' /proc/self/smaps >/dev/null && echo smaps`
 	}
 	if n.Stdout != g.Stdout || n.Status != g.Status {
 		t.Errorf("native:\n%s\nguest:\n%s", n, g)
+	}
+}
+
+// TestComm: a task's name is the base name of what it was run by (a
+// symlink's, not its target's), PR_SET_NAME changes it (cut to 15 bytes),
+// and prctl and /proc/self/comm agree, natively and in the guest, for a
+// static and a dynamic program.
+func TestComm(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc")
+	}
+	host, guest := workDir(t, root, "comm")
+	src, _ := filepath.Abs("testdata/comm.c")
+	for _, mode := range []string{"-static", "-no-pie"} {
+		t.Run(mode, func(t *testing.T) {
+			if out, err := exec.Command(cc, mode, "-O1", "-o", filepath.Join(host, "comm"), src).CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", mode, err, out)
+			}
+			os.Remove(filepath.Join(host, "alias"))
+			if err := os.Symlink("comm", filepath.Join(host, "alias")); err != nil {
+				t.Fatal(err)
+			}
+			argv := []string{"/bin/sh", "-c", "cd " + guest + " && ./comm && ./alias && cat /proc/$$/comm; true"}
+			n := runNative(t, root, argv, "")
+			g := runGuest(t, root, argv, "")
+			if !strings.Contains(n.Stdout, "exec: prctl=alias proc=alias") || n.Status != 0 {
+				t.Fatalf("native run:\n%s", n)
+			}
+			if n.Stdout != g.Stdout || n.Status != g.Status {
+				t.Errorf("native:\n%s\nguest:\n%s", n, g)
+			}
+		})
 	}
 }

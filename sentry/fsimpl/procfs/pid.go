@@ -190,9 +190,21 @@ func genComm(n *node) ([]byte, error) { return []byte(comm(n.pr.p) + "\n"), nil 
 // taskCommLen is TASK_COMM_LEN less its NUL.
 const taskCommLen = 15
 
-// comm returns p's command name: the executable's base name (argv[0]'s
-// when unknown), cut to 15 bytes as Linux's task comm.
+// Namer is optionally implemented by a Process that keeps its name
+// (Linux's task comm: set by exec and PR_SET_NAME).
+type Namer interface {
+	Comm() string
+}
+
+// comm returns p's command name: its own when it keeps one, else the
+// executable's base name (argv[0]'s when unknown), cut to 15 bytes as
+// Linux's task comm.
 func comm(p Process) string {
+	if n, ok := p.(Namer); ok {
+		if c := n.Comm(); c != "" {
+			return c
+		}
+	}
 	name, _ := p.Exe()
 	if name == "" {
 		if argv := p.Argv(); len(argv) > 0 {
