@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -107,7 +108,13 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 		if err := CheckRoot(cfg.Root); err != nil {
 			return vfs.VirtualDentry{}, err
 		}
-		rootFS, err = dirfs.New(cfg.Root, dirfs.Options{})
+		// The source names the directory absolutely, as mount(8) shows a
+		// relative device.
+		src, aerr := filepath.Abs(cfg.Root)
+		if aerr != nil {
+			src = cfg.Root
+		}
+		rootFS, err = dirfs.New(cfg.Root, dirfs.Options{Source: src})
 	}
 	if err != nil {
 		return vfs.VirtualDentry{}, fmt.Errorf("the root: %w", err)

@@ -2,6 +2,7 @@ package guest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -281,5 +282,18 @@ func TestStdio(t *testing.T) {
 	r = runGuest(t, root, []string{"/bin/sh", "-c", "echo out; echo err >&2; exit 7"}, "")
 	if r.Status != 7 || r.Stdout != "out\n" || r.Stderr != "err\n" {
 		t.Errorf("got %s\nwant status 7, out, err", r)
+	}
+}
+
+// TestRelativeRoot: a relative --root works from vkernel's directory, and
+// the mount table names it absolutely, as mount(8) shows a device.
+func TestRelativeRoot(t *testing.T) {
+	bin := needBin(t)
+	root := needRootfs(t, "bookworm")
+	cmd := exec.Command(bin, "run", "--root", filepath.Base(root), "--", "/usr/bin/head", "-1", "/proc/mounts")
+	cmd.Dir = filepath.Dir(root)
+	out, err := cmd.CombinedOutput()
+	if want := "dirfs@" + root + " / dirfs "; err != nil || !strings.HasPrefix(string(out), want) {
+		t.Errorf("got %q, %v; want a line starting %q", out, err, want)
 	}
 }
