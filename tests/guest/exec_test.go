@@ -70,26 +70,11 @@ func dropScriptExecfn(out string) string {
 // leave the parent's memory alone and give the program its environment.
 func TestVforkExec(t *testing.T) {
 	root := needRootfs(t, "bookworm")
-	cc, err := exec.LookPath("gcc")
-	if err != nil {
-		t.Skip("no gcc")
-	}
 	host, guest := workDir(t, root, "vforkexec")
-	src, _ := filepath.Abs("testdata/vforkexec.c")
 	for _, mode := range []string{"-static", "-no-pie"} {
 		t.Run(mode, func(t *testing.T) {
-			if out, err := exec.Command(cc, mode, "-O1", "-o", filepath.Join(host, "vforkexec"), src).CombinedOutput(); err != nil {
-				t.Fatalf("%s: %v\n%s", mode, err, out)
-			}
-			argv := []string{guest + "/vforkexec"}
-			n := runNative(t, root, argv, "")
-			g := runGuest(t, root, argv, "")
-			if !strings.Contains(n.Stdout, "parent bytes changed: 0\n") || n.Status != 0 {
-				t.Fatalf("native run:\n%s", n)
-			}
-			if n.Stdout != g.Stdout || n.Status != g.Status {
-				t.Errorf("native:\n%s\nguest:\n%s", n, g)
-			}
+			buildC(t, "vforkexec.c", mode, filepath.Join(host, "vforkexec"))
+			sameAsNative(t, root, []string{guest + "/vforkexec"}, "parent bytes changed: 0\n")
 		})
 	}
 }

@@ -2,6 +2,7 @@ package guest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -110,5 +111,34 @@ func checkOneLineError(t *testing.T, r *harness.Result) {
 		if strings.Contains(r.Stderr, bad) {
 			t.Errorf("stderr mentions %q:\n%s", bad, r.Stderr)
 		}
+	}
+}
+
+// buildC compiles testdata/SRC with gcc and the given mode flag (-static,
+// -no-pie, ...) to host path out; it skips t without gcc.
+func buildC(t *testing.T, src, mode, out string) {
+	t.Helper()
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc")
+	}
+	abs, _ := filepath.Abs(filepath.Join("testdata", src))
+	if b, err := exec.Command(cc, mode, "-O1", "-o", out, abs).CombinedOutput(); err != nil {
+		t.Fatalf("gcc %s %s: %v\n%s", mode, src, err, b)
+	}
+}
+
+// sameAsNative runs argv natively and in the guest on rootfs, fails t
+// unless the native run exits 0 with stdout containing want, and reports
+// any difference in status or stdout.
+func sameAsNative(t *testing.T, rootfs string, argv []string, want string) {
+	t.Helper()
+	n := runNative(t, rootfs, argv, "")
+	if !strings.Contains(n.Stdout, want) || n.Status != 0 {
+		t.Fatalf("native run (want %q in stdout):\n%s", want, n)
+	}
+	g := runGuest(t, rootfs, argv, "")
+	if n.Stdout != g.Stdout || n.Status != g.Status {
+		t.Errorf("native:\n%s\nguest:\n%s", n, g)
 	}
 }

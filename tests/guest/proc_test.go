@@ -2,9 +2,7 @@ package guest
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -20,15 +18,7 @@ maps=$(printf '%x' $((0x${m%:*} * 256 + 0x${m#*:})))
 st=$(printf '%x' 0x$(stat -c %D /usr/bin/cat))
 [ "$maps" = "$st" ] && echo "device: as stat" || echo "device: maps $m, stat $st"
 grep -c '^Size:' /proc/self/smaps >/dev/null && echo smaps`
-	argv := []string{"/bin/sh", "-c", script}
-	n := runNative(t, root, argv, "")
-	g := runGuest(t, root, argv, "")
-	if !strings.Contains(n.Stdout, " /usr/bin/cat\n") || !strings.Contains(n.Stdout, "device: as stat") {
-		t.Fatalf("native run:\n%s", n)
-	}
-	if n.Stdout != g.Stdout || n.Status != g.Status {
-		t.Errorf("native:\n%s\nguest:\n%s", n, g)
-	}
+	sameAsNative(t, root, []string{"/bin/sh", "-c", script}, "device: as stat")
 }
 
 // TestComm: a task's name is the base name of what it was run by (a
@@ -37,30 +27,16 @@ grep -c '^Size:' /proc/self/smaps >/dev/null && echo smaps`
 // static and a dynamic program.
 func TestComm(t *testing.T) {
 	root := needRootfs(t, "bookworm")
-	cc, err := exec.LookPath("gcc")
-	if err != nil {
-		t.Skip("no gcc")
-	}
 	host, guest := workDir(t, root, "comm")
-	src, _ := filepath.Abs("testdata/comm.c")
 	for _, mode := range []string{"-static", "-no-pie"} {
 		t.Run(mode, func(t *testing.T) {
-			if out, err := exec.Command(cc, mode, "-O1", "-o", filepath.Join(host, "comm"), src).CombinedOutput(); err != nil {
-				t.Fatalf("%s: %v\n%s", mode, err, out)
-			}
+			buildC(t, "comm.c", mode, filepath.Join(host, "comm"))
 			os.Remove(filepath.Join(host, "alias"))
 			if err := os.Symlink("comm", filepath.Join(host, "alias")); err != nil {
 				t.Fatal(err)
 			}
-			argv := []string{"/bin/sh", "-c", "cd " + guest + " && ./comm && ./alias && cat /proc/$$/comm; true"}
-			n := runNative(t, root, argv, "")
-			g := runGuest(t, root, argv, "")
-			if !strings.Contains(n.Stdout, "exec: prctl=alias proc=alias") || n.Status != 0 {
-				t.Fatalf("native run:\n%s", n)
-			}
-			if n.Stdout != g.Stdout || n.Status != g.Status {
-				t.Errorf("native:\n%s\nguest:\n%s", n, g)
-			}
+			sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./comm && ./alias && cat /proc/$$/comm; true"},
+				"exec: prctl=alias proc=alias")
 		})
 	}
 }
