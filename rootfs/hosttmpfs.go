@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -29,15 +30,97 @@ const TmpfsCommand = "__tmpfs"
 // filesystem.
 type privateFS struct {
 	*dirfs.FS
-	typ, options string
+	typ string
+	// options are devpts's, as shown.
+	options string
+	// tmpfs are a tmpfs's mount options: the root's mode, uid and gid
+	// (a remount does not change them); its limits are the host's.
+	tmpfs tmpfs.Options
 	// exact asks the host every time (devpts: the kernel makes and removes
 	// /dev/pts/N as ptys come and go).
 	exact bool
 }
 
-func (t *privateFS) Type() string    { return t.typ }
-func (t *privateFS) Source() string  { return t.typ }
-func (t *privateFS) Options() string { return t.options }
+var _ vfs.Reconfigurer = (*privateFS)(nil)
+
+func (t *privateFS) Type() string   { return t.typ }
+func (t *privateFS) Source() string { return t.typ }
+
+// Options implements vfs.Filesystem.Options; a tmpfs's are Linux's
+// shmem_show_options: size and nr_inodes, read from the host's
+// superblock, unless they are the defaults (half the memory's pages),
+// then mode, uid and gid.
+func (t *privateFS) Options() string {
+	if t.typ != "tmpfs" {
+		return t.options
+	}
+	var o []string
+	var si unix.Sysinfo_t
+	if st, err := t.Root().Statfs(); err == nil && unix.Sysinfo(&si) == nil {
+		def := uint64(si.Totalram) * uint64(si.Unit) / 4096 / 2
+		if st.Blocks != def {
+			o = append(o, "size="+strconv.FormatUint(st.Blocks*uint64(st.Bsize)/1024, 10)+"k")
+		}
+		if st.Files != def {
+			o = append(o, "nr_inodes="+strconv.FormatUint(st.Files, 10))
+		}
+	}
+	if rest := tmpfs.FormatOptions(tmpfs.Options{Mode: t.tmpfs.Mode, UID: t.tmpfs.UID, GID: t.tmpfs.GID}); rest != "" {
+		o = append(o, rest)
+	}
+	return strings.Join(o, ",")
+}
+
+// Reconfigure implements vfs.Reconfigurer: a tmpfs remount's size= and
+// nr_inodes= are the host superblock's, changed with fspick(2) and
+// fsconfig(2) on it (EINVAL below what is in use, as Linux's
+// shmem_reconfigure); mode=, uid= and gid= are ignored, as Linux's. The
+// host asks for CAP_SYS_ADMIN over the sentry's mount namespace: a
+// vkernel that is not host root gets EPERM for a change of limits (the
+// limits the mount already has are no change). devpts takes no options.
+func (t *privateFS) Reconfigure(data string) error {
+	if t.typ != "tmpfs" {
+		return nil
+	}
+	o, given, err := tmpfs.ParseOptions(data)
+	if err != nil {
+		return err
+	}
+	// mount(8) may pass the options the mount has (busybox does): only a
+	// change needs the host.
+	if st, err := t.Root().Statfs(); err == nil {
+		if uint64(o.SizeLimit/4096) == st.Blocks {
+			given &^= tmpfs.GivenSize
+		}
+		if uint64(o.Inodes) == st.Files {
+			given &^= tmpfs.GivenInodes
+		}
+	}
+	if given&(tmpfs.GivenSize|tmpfs.GivenInodes) == 0 {
+		return nil
+	}
+	root, err := t.Root().Open(unix.O_PATH | unix.O_DIRECTORY)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	fd, err := unix.Fspick(root.HostFD(), "", unix.FSPICK_EMPTY_PATH|unix.FSPICK_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if given&tmpfs.GivenSize != 0 {
+		if err := unix.FsconfigSetString(fd, "size", strconv.FormatInt(o.SizeLimit, 10)); err != nil {
+			return err
+		}
+	}
+	if given&tmpfs.GivenInodes != 0 {
+		if err := unix.FsconfigSetString(fd, "nr_inodes", strconv.FormatInt(o.Inodes, 10)); err != nil {
+			return err
+		}
+	}
+	return unix.FsconfigReconfigure(fd)
+}
 
 // Revalidate trusts the name cache: nothing but the guest, through the
 // VFS, can change a filesystem no other process can reach; devpts is
@@ -69,20 +152,25 @@ func NewDevpts() vfs.Filesystem {
 }
 
 // NewTmpfs makes a guest tmpfs with opts.
-func NewTmpfs(opts tmpfs.Options) vfs.Filesystem {
-	if fs, err := newHostTmpfs(opts); err == nil {
+func NewTmpfs(opts tmpfs.Options) vfs.Filesystem { return newTmpfs(opts, 0) }
+
+// newTmpfs is NewTmpfs; given names the limits asked for even when 0
+// (size=0, nr_inodes=0: unlimited, rather than the host's defaults).
+func newTmpfs(opts tmpfs.Options, given tmpfs.Given) vfs.Filesystem {
+	if fs, err := newHostTmpfs(opts, given); err == nil {
 		return fs
 	}
 	return tmpfs.New(opts)
 }
 
-func tmpfsData(o tmpfs.Options) string {
+// tmpfsData is the host's mount data for opts.
+func tmpfsData(o tmpfs.Options, given tmpfs.Given) string {
 	mode := o.Mode
 	if mode == 0 {
 		mode = 0o1777
 	}
 	d := fmt.Sprintf("mode=%o", mode)
-	if o.SizeLimit > 0 {
+	if o.SizeLimit > 0 || given&tmpfs.GivenSize != 0 {
 		d += ",size=" + strconv.FormatInt(o.SizeLimit, 10)
 	}
 	if o.UID != 0 {
@@ -91,11 +179,14 @@ func tmpfsData(o tmpfs.Options) string {
 	if o.GID != 0 {
 		d += ",gid=" + strconv.FormatUint(uint64(o.GID), 10)
 	}
+	if o.Inodes > 0 || given&tmpfs.GivenInodes != 0 {
+		d += ",nr_inodes=" + strconv.FormatInt(o.Inodes, 10)
+	}
 	return d
 }
 
-func newHostTmpfs(opts tmpfs.Options) (vfs.Filesystem, error) {
-	fd, err := privateMount("tmpfs", tmpfsData(opts))
+func newHostTmpfs(opts tmpfs.Options, given tmpfs.Given) (vfs.Filesystem, error) {
+	fd, err := privateMount("tmpfs", tmpfsData(opts, given))
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +195,7 @@ func newHostTmpfs(opts tmpfs.Options) (vfs.Filesystem, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &privateFS{FS: fs, typ: "tmpfs", options: tmpfsOptionsShown(opts)}, nil
+	return &privateFS{FS: fs, typ: "tmpfs", tmpfs: opts}, nil
 }
 
 // privateMount mounts a filesystem of fstype with data in a throwaway
@@ -150,11 +241,6 @@ func privateMount(fstype, data string) (int, error) {
 		return -1, fmt.Errorf("%s helper: no descriptor", fstype)
 	}
 	return fds[0], nil
-}
-
-// tmpfsOptionsShown is what /proc/mounts shows for the options.
-func tmpfsOptionsShown(o tmpfs.Options) string {
-	return tmpfs.New(o).Options()
 }
 
 // RunTmpfsHelper is the helper process: in its own mount namespace it

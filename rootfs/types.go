@@ -19,8 +19,9 @@ type NewFilesystem = func(source, data string) (vfs.Filesystem, error)
 
 // Types returns the filesystem types a guest may mount: dirfs (of the
 // operator's shared host directories only), tmpfs, proc and devfs
-// (devtmpfs is accepted as an alias). nullfs and bind mounts are the
-// sentry's own.
+// (devtmpfs is accepted as an alias, and shown by that name). nullfs and
+// bind mounts are the sentry's own. The source a mount shows is the
+// sentry's business (the one given, but a dirfs's host directory).
 func Types(shares *Shares, proc func() vfs.Filesystem) map[string]NewFilesystem {
 	return map[string]NewFilesystem{
 		"dirfs": func(source, data string) (vfs.Filesystem, error) {
@@ -36,11 +37,11 @@ func Types(shares *Shares, proc func() vfs.Filesystem) map[string]NewFilesystem 
 			return fs, nil
 		},
 		"tmpfs": func(source, data string) (vfs.Filesystem, error) {
-			opts, err := ParseTmpfsOptions(data)
+			opts, given, err := tmpfs.ParseOptions(data)
 			if err != nil {
 				return nil, err
 			}
-			return NewTmpfs(opts), nil
+			return newTmpfs(opts, given), nil
 		},
 		"proc": func(string, string) (vfs.Filesystem, error) { return proc(), nil },
 		"devpts": func(string, string) (vfs.Filesystem, error) {
@@ -53,10 +54,17 @@ func Types(shares *Shares, proc func() vfs.Filesystem) map[string]NewFilesystem 
 			return devfs.New(), nil
 		},
 		"devtmpfs": func(string, string) (vfs.Filesystem, error) {
-			return devfs.New(), nil
+			return devtmpfs{devfs.New()}, nil
 		},
 	}
 }
+
+// devtmpfs is devfs mounted by the name of Linux's devtmpfs, the type
+// /proc/mounts then shows.
+type devtmpfs struct{ *devfs.FS }
+
+// Type implements vfs.Filesystem.Type.
+func (devtmpfs) Type() string { return "devtmpfs" }
 
 // Shares are the host directories the operator lets the guest mount with
 // dirfs (`--share DIR`).
@@ -139,73 +147,10 @@ func (s *Shares) Open(source string) (int, error) {
 	return -1, err
 }
 
-// ParseTmpfsOptions reads tmpfs's mount data: size=N[k|m|g|%], mode=,
-// uid=, gid= (nr_inodes, nr_blocks and huge are accepted and ignored).
+// ParseTmpfsOptions reads tmpfs's mount data (tmpfs.ParseOptions): size=,
+// nr_blocks=, nr_inodes=, mode=, uid=, gid=; huge=, inode64, noswap and
+// the like are accepted and ignored.
 func ParseTmpfsOptions(data string) (tmpfs.Options, error) {
-	var o tmpfs.Options
-	if data == "" {
-		return o, nil
-	}
-	for _, kv := range strings.Split(data, ",") {
-		k, v, _ := strings.Cut(kv, "=")
-		switch k {
-		case "":
-		case "size":
-			n, err := parseSize(v)
-			if err != nil {
-				return o, unix.EINVAL
-			}
-			o.SizeLimit = n
-		case "mode":
-			m, err := strconv.ParseUint(v, 8, 32)
-			if err != nil || m > 07777 {
-				return o, unix.EINVAL
-			}
-			o.Mode = uint32(m)
-		case "uid", "gid":
-			n, err := strconv.ParseUint(v, 10, 32)
-			if err != nil {
-				return o, unix.EINVAL
-			}
-			if k == "uid" {
-				o.UID = uint32(n)
-			} else {
-				o.GID = uint32(n)
-			}
-		case "nr_inodes", "nr_blocks", "huge", "inode64", "noswap":
-		default:
-			return o, unix.EINVAL
-		}
-	}
-	return o, nil
-}
-
-// parseSize reads a tmpfs size: bytes with an optional k, m, g suffix, or
-// a percentage of memory.
-func parseSize(v string) (int64, error) {
-	if p, ok := strings.CutSuffix(v, "%"); ok {
-		n, err := strconv.ParseInt(p, 10, 64)
-		if err != nil || n < 0 {
-			return 0, unix.EINVAL
-		}
-		var si unix.Sysinfo_t
-		if err := unix.Sysinfo(&si); err != nil {
-			return 0, err
-		}
-		return int64(si.Totalram) * int64(si.Unit) * n / 100, nil
-	}
-	mult := int64(1)
-	switch {
-	case strings.HasSuffix(v, "k"), strings.HasSuffix(v, "K"):
-		mult, v = 1<<10, v[:len(v)-1]
-	case strings.HasSuffix(v, "m"), strings.HasSuffix(v, "M"):
-		mult, v = 1<<20, v[:len(v)-1]
-	case strings.HasSuffix(v, "g"), strings.HasSuffix(v, "G"):
-		mult, v = 1<<30, v[:len(v)-1]
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, unix.EINVAL
-	}
-	return n * mult, nil
+	o, _, err := tmpfs.ParseOptions(data)
+	return o, err
 }

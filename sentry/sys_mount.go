@@ -29,14 +29,31 @@ const perMountFlags = unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_
 // propagationFlags change mount propagation, which one namespace makes moot.
 const propagationFlags = unix.MS_SHARED | unix.MS_PRIVATE | unix.MS_SLAVE | unix.MS_UNBINDABLE
 
+// atimeFlags are the per-mount atime rules (Linux's MNT_ATIME_MASK).
+const atimeFlags = unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME
+
 // mountFlags returns the per-mount flags of a new mount: relatime unless
-// another atime rule is asked for, as Linux does.
+// noatime is asked for, neither with strictatime, as Linux's path_mount.
 func mountFlags(flags uint64) uint64 {
-	f := flags & perMountFlags
-	if f&(unix.MS_NOATIME|unix.MS_STRICTATIME|unix.MS_RELATIME) == 0 {
+	f := flags & (perMountFlags &^ unix.MS_STRICTATIME)
+	if flags&unix.MS_NOATIME == 0 {
 		f |= unix.MS_RELATIME
 	}
-	return f &^ unix.MS_STRICTATIME
+	if flags&unix.MS_STRICTATIME != 0 {
+		f &^= unix.MS_RELATIME | unix.MS_NOATIME
+	}
+	return f
+}
+
+// remountFlags returns the per-mount flags a remount leaves on a mount
+// that had old: those asked for, and the old atime rules unless new ones
+// are named, as Linux's path_mount.
+func remountFlags(old, flags uint64) uint64 {
+	f := mountFlags(flags)
+	if flags&(atimeFlags|unix.MS_STRICTATIME) == 0 {
+		f = f&^atimeFlags | old&atimeFlags
+	}
+	return f
 }
 
 // optString reads an optional string argument (NULL is "").
@@ -75,7 +92,7 @@ func sysMount(c *Call) Result {
 	k := c.Task.Kernel()
 	switch {
 	case flags&unix.MS_REMOUNT != 0:
-		return Errno(c.remount(target, flags))
+		return Errno(c.remount(target, flags, data))
 	case flags&unix.MS_MOVE != 0:
 		return Errno(c.move(source, target))
 	case flags&propagationFlags != 0:
@@ -84,7 +101,7 @@ func sysMount(c *Call) Result {
 		}
 		return Value(0)
 	case flags&unix.MS_BIND != 0 || fstype == "nullfs":
-		return Errno(c.bind(source, target, flags))
+		return Errno(c.bind(source, target, flags, flags&unix.MS_BIND == 0))
 	}
 	newFS, ok := k.fsTypes[fstype]
 	if !ok {
@@ -97,8 +114,21 @@ func sysMount(c *Call) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	_, err = k.VFS.MountAt(target, fs, mountFlags(flags))
+	_, err = k.VFS.MountSourceAt(target, fs, mountFlags(flags), shownSource(fstype, source, fs))
 	return Errno(err)
+}
+
+// shownSource returns the source a new mount shows in /proc/mounts: what
+// mount(2) was given ("none" for none), as Linux's mnt_devname; a dirfs
+// shows the host directory it exports (dirfs@/srv/x) instead.
+func shownSource(fstype, source string, fs vfs.Filesystem) string {
+	switch {
+	case fstype == "dirfs":
+		return fs.Source()
+	case source == "":
+		return "none"
+	}
+	return source
 }
 
 // mustBeDir is ENOTDIR unless vd is a directory.
@@ -113,9 +143,13 @@ func mustBeDir(v *vfs.VFS, vd vfs.VirtualDentry) error {
 	return nil
 }
 
-// bind makes a virtual copy of the guest subtree source at target, as
-// BSD's mount_nullfs and Linux's mount --bind (MS_REC: with submounts).
-func (c *Call) bind(source string, target vfs.VirtualDentry, flags uint64) error {
+// bind makes a virtual copy of the guest subtree source at target (MS_REC:
+// with submounts). A bind mount (MS_BIND, Linux's do_loopback) shares the
+// source mount's filesystem, flags and source name, the flags asked for
+// being ignored (mount(8) applies them with a remount); a nullfs
+// (BSD's mount_nullfs) is a filesystem of its own, with the flags asked
+// for, whose source is the path of the directory it shows.
+func (c *Call) bind(source string, target vfs.VirtualDentry, flags uint64, nullfs bool) error {
 	if source == "" {
 		return unix.ENOENT
 	}
@@ -137,31 +171,54 @@ func (c *Call) bind(source string, target vfs.VirtualDentry, flags uint64) error
 	if sa.IsDir() != ta.IsDir() {
 		return unix.ENOTDIR
 	}
-	_, err = k.VFS.BindAt(target, src, mountFlags(flags), flags&unix.MS_REC != 0)
+	rec := flags&unix.MS_REC != 0
+	if nullfs {
+		path, _ := k.VFS.PathOf(ctx.Root, src)
+		_, err = k.VFS.NullfsAt(target, src, mountFlags(flags), rec, path)
+		return err
+	}
+	_, err = k.VFS.BindAt(target, src, src.Mount.Flags(), rec)
 	return err
 }
 
-// remount changes the flags of the mount whose root is target.
-func (c *Call) remount(target vfs.VirtualDentry, flags uint64) error {
+// remount changes the mount whose top is target (MS_REMOUNT). With
+// MS_BIND only its per-mount flags change (Linux's do_reconfigure_mnt);
+// without, its filesystem too, for every mount of it (binds included):
+// read-only or writable as a whole, and its own options from data
+// (tmpfs's size and nr_inodes), as Linux's do_remount and
+// reconfigure_super. Read-only is EBUSY while a guest descriptor writes
+// on the mount (MS_BIND) or on any mount of the filesystem.
+func (c *Call) remount(target vfs.VirtualDentry, flags uint64, data string) error {
 	if target.Dentry != target.Mount.Root {
 		return unix.EINVAL
 	}
 	m := target.Mount
-	nf := mountFlags(flags)
-	if flags&unix.MS_BIND == 0 {
-		// A filesystem remount keeps the per-mount flags it does not name.
-		nf |= m.Flags() &^ (unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	k := c.Task.Kernel()
+	nf := remountFlags(m.Flags(), flags)
+	ro := flags&unix.MS_RDONLY != 0
+	if flags&unix.MS_BIND != 0 {
+		if ro && m.Flags()&unix.MS_RDONLY == 0 && k.writersOn(func(w *vfs.Mount) bool { return w == m }) {
+			return unix.EBUSY
+		}
+		m.SetFlags(nf)
+		return nil
 	}
-	if nf&unix.MS_RDONLY != 0 && m.Flags()&unix.MS_RDONLY == 0 && c.Task.Kernel().writersOn(m) {
+	if ro && !m.SuperReadOnly() && k.writersOn(func(w *vfs.Mount) bool { return w.StoresIn(m) }) {
 		return unix.EBUSY
 	}
+	if err := m.Reconfigure(data); err != nil {
+		return err
+	}
+	m.SetSuperReadOnly(ro)
 	m.SetFlags(nf)
 	return nil
 }
 
-// writersOn reports whether any guest descriptor has a file on m open for
-// writing (a remount read-only is EBUSY then).
-func (k *Kernel) writersOn(m *vfs.Mount) bool {
+// writersOn reports whether any guest descriptor has a regular file open
+// for writing on a mount that on accepts (a remount read-only is EBUSY
+// then). As Linux's mnt_want_write, devices, fifos and sockets do not
+// count, nor a pipe reopened through /proc/self/fd/N.
+func (k *Kernel) writersOn(on func(*vfs.Mount) bool) bool {
 	k.mu.Lock()
 	tables := map[*FDTable]bool{}
 	for _, t := range k.tasks {
@@ -174,7 +231,8 @@ func (k *Kernel) writersOn(m *vfs.Mount) bool {
 			if !ok {
 				continue
 			}
-			w := f.VD.Mount == m && f.Flags&unix.O_ACCMODE != unix.O_RDONLY && f.Flags&unix.O_PATH == 0
+			w := !f.Reopened() && f.VD.Ok() && f.VD.Dentry.IsRegular() && on(f.VD.Mount) &&
+				f.Flags&unix.O_ACCMODE != unix.O_RDONLY && f.Flags&unix.O_PATH == 0
 			f.DecRef()
 			if w {
 				return true
@@ -196,11 +254,22 @@ func sysUmount2(c *Call) Result {
 	if flags&unix.UMOUNT_NOFOLLOW != 0 {
 		wf = 0
 	}
-	vd, err := c.walk(unix.AT_FDCWD, 0, wf)
+	// Not c.walk: UnmountAt takes the walk's reference over, and drops
+	// it without clearing the mount's MNT_EXPIRE mark.
+	p, err := c.path(0)
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(c.Task.Kernel().VFS.UnmountAt(vd, flags&unix.MNT_DETACH != 0))
+	start, err := c.start(unix.AT_FDCWD, p)
+	if err != nil {
+		return Errno(err)
+	}
+	k := c.Task.Kernel()
+	vd, err := k.VFS.Walk(c.ctx(), start, p, wf)
+	if err != nil {
+		return Errno(err)
+	}
+	return Errno(k.VFS.UnmountAt(c.ctx(), vd, int(flags&^unix.UMOUNT_NOFOLLOW)))
 }
 
 // move moves the mount at source over target (MS_MOVE).

@@ -154,6 +154,10 @@ func (v *VFS) Statfs(vd VirtualDentry) (unix.Statfs_t, error) {
 			flags |= int64(f.st)
 		}
 	}
+	if vd.Mount.ReadOnly() {
+		// Also for a filesystem read-only as a whole (flags_by_sb).
+		flags |= unix.ST_RDONLY
+	}
 	st.Flags = flags
 	return st, nil
 }

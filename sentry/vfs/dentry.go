@@ -112,6 +112,9 @@ func (d *Dentry) IsDir() bool { return d.typ == unix.S_IFDIR }
 // IsSymlink reports whether d names a symbolic link.
 func (d *Dentry) IsSymlink() bool { return d.typ == unix.S_IFLNK }
 
+// IsRegular reports whether d names a regular file.
+func (d *Dentry) IsRegular() bool { return d.typ == unix.S_IFREG }
+
 // Negative reports whether d names nothing.
 func (d *Dentry) Negative() bool { return d.vnode == nil }
 

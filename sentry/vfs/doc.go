@@ -12,6 +12,8 @@
 //	dentry.go   Dentry (Linux's dentry, Akaros' tree_file): lookup, the
 //	            cache of positive and negative entries, revalidation, LRU
 //	mount.go    Mount (Linux's struct mount): mount, bind, unmount, st_dev
+//	mount_super.go the superblock mounts of a filesystem share (read-only
+//	            state, mountinfo's root and type), nullfs, Reconfigurer
 //	walk.go     the path walk (Linux's namei): "..", mounts, symlinks,
 //	            magic links, openat2's RESOLVE_*
 //	perm.go     permission checks (generic_permission, may_delete, ...)
@@ -70,7 +72,10 @@
 // can reach a host object the guest should not.
 //
 // Pins: File and VirtualDentry.IncRef hold a Mount reference (Unmount is
-// EBUSY while any is held) and a Dentry reference.
+// EBUSY while any is held) and a Dentry reference; a File that is the
+// object a magic link stands for (File.Reopened: a pipe reopened through
+// /proc/self/fd/N) holds its Dentry only. Dropping a Mount reference
+// clears the mount's MNT_EXPIRE mark, except UnmountAt's own.
 //
 // Lock order:
 //

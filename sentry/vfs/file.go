@@ -20,6 +20,12 @@ type File struct {
 	Flags int
 	// Impl is the filesystem's half; it owns the host fd. Immutable.
 	Impl FileImpl
+	// reopened says the file is the object a magic link with no target
+	// stands for (a pipe reopened through /proc/self/fd/N), VD being the
+	// link it was opened through. Such a file is not of the link's
+	// filesystem (Linux's is pipefs's): it pins VD's dentry but not its
+	// mount, which it never keeps busy. Immutable.
+	reopened bool
 
 	// refs counts the descriptors (and in-flight syscalls) using the file.
 	refs atomic.Int64
@@ -35,6 +41,20 @@ func newFile(vd VirtualDentry, flags int, impl FileImpl) *File {
 	vd.IncRef()
 	return f
 }
+
+// newReopenedFile makes a File holding one reference for the object the
+// magic link at vd stands for, and pins vd's dentry only.
+func newReopenedFile(vd VirtualDentry, flags int, impl FileImpl) *File {
+	f := &File{VD: vd, Flags: flags &^ (unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_TRUNC), Impl: impl, reopened: true}
+	f.refs.Store(1)
+	vd.Dentry.IncRef()
+	return f
+}
+
+// Reopened reports whether f is the object a magic link with no target
+// stands for (a pipe, a socket reopened through /proc/self/fd/N): VD is
+// the link, and f is no use of VD's mount.
+func (f *File) Reopened() bool { return f.reopened }
 
 // HostFD returns the host descriptor backing f, which vkernel installs in
 // the guest.
@@ -52,7 +72,11 @@ func (f *File) DecRef() {
 	switch n := f.refs.Add(-1); {
 	case n == 0:
 		f.Impl.Close()
-		f.VD.DecRef()
+		if f.reopened {
+			f.VD.Dentry.DecRef()
+		} else {
+			f.VD.DecRef()
+		}
 	case n < 0:
 		panic("vfs: File.DecRef below zero")
 	}

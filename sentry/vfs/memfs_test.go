@@ -35,8 +35,10 @@ type memNode struct {
 	children map[string]*memNode
 	target   string
 	magic    func(ctx *Context) (VirtualDentry, error)
-	xattrs   map[string][]byte
-	memfd    int
+	// open, if set, is what Open gives (a magic link's object).
+	open   func(flags int) (FileImpl, error)
+	xattrs map[string][]byte
+	memfd  int
 	// linkable lets Link name a node with no link (O_TMPFILE without
 	// O_EXCL), until it does.
 	linkable bool
@@ -266,6 +268,9 @@ func (f *memFile) Close() error { return unix.Close(f.fd) }
 
 func (v *memVnode) Open(flags int) (FileImpl, error) {
 	defer v.lock()()
+	if v.n.open != nil {
+		return v.n.open(flags)
+	}
 	switch v.n.attr.Type() {
 	case unix.S_IFREG:
 		fd, err := unix.Open("/proc/self/fd/"+itoa(v.n.fd()), flags|unix.O_CLOEXEC, 0)

@@ -21,9 +21,19 @@ type Mount struct {
 	Root *Dentry
 	// FS is the mounted filesystem. Immutable.
 	FS Filesystem
+	// sb is the superblock the mount shows: FS's own, shared by all its
+	// mounts and binds, or a nullfs's. Immutable.
+	sb *superBlock
+	// source is the mount's source, Linux's mnt_devname: what mount(2)
+	// was given, copied by a bind. Immutable.
+	source string
 	// flags are the MS_* per-mount flags (MS_RDONLY, MS_NOSUID, ...);
 	// remount changes them.
 	flags atomic.Uint64
+	// expiry is Linux's mnt_expiry_mark: set by a first umount2
+	// MNT_EXPIRE, cleared by any use of the mount (DecRef), so that a
+	// second MNT_EXPIRE unmounts only a mount nothing used meanwhile.
+	expiry atomic.Bool
 	// Dev is the st_dev of everything seen through this mount, distinct
 	// per mount (as BSD nullfs does). Immutable.
 	Dev uint64
@@ -45,15 +55,26 @@ type mountKey struct {
 // any is held.
 func (m *Mount) IncRef() { m.refs.Add(1) }
 
-// DecRef drops a reference taken by IncRef.
+// DecRef drops a reference taken by IncRef. The use is over: the expiry
+// mark goes, as Linux's mntput clears it.
 func (m *Mount) DecRef() {
+	if m.expiry.Load() {
+		m.expiry.Store(false)
+	}
+	m.decRefNoExpire()
+}
+
+// decRefNoExpire is DecRef leaving the expiry mark (mntput_no_expire),
+// for umount2's own reference.
+func (m *Mount) decRefNoExpire() {
 	if m.refs.Add(-1) < 0 {
 		panic("vfs: Mount.DecRef below zero")
 	}
 }
 
-// ReadOnly reports whether m is mounted MS_RDONLY.
-func (m *Mount) ReadOnly() bool { return m.Flags()&unix.MS_RDONLY != 0 }
+// ReadOnly reports whether writes through m are refused: m is mounted
+// MS_RDONLY, or its filesystem is read-only (Linux's __mnt_is_readonly).
+func (m *Mount) ReadOnly() bool { return m.Flags()&unix.MS_RDONLY != 0 || m.SuperReadOnly() }
 
 // Flags returns the MS_* per-mount flags.
 func (m *Mount) Flags() uint64 { return m.flags.Load() }
@@ -76,15 +97,23 @@ func (v *VFS) Mounts() []*Mount {
 func (v *VFS) NewRootMount(fs Filesystem, flags uint64) *Mount {
 	v.mountMu.Lock()
 	defer v.mountMu.Unlock()
-	root, err := v.fsRootLocked(fs)
+	r, err := v.fsRootLocked(fs, flags)
 	if err != nil {
 		panic("vfs: root of a root mount: " + err.Error())
 	}
-	return v.attachLocked(nil, nil, root, fs, flags)
+	return v.attachLocked(nil, nil, r.d, fs, r.sb, fs.Source(), flags)
 }
 
-// MountAt mounts fs over the directory at, hiding what was there.
+// MountAt mounts fs over the directory at, hiding what was there; its
+// source is fs.Source().
 func (v *VFS) MountAt(at VirtualDentry, fs Filesystem, flags uint64) (*Mount, error) {
+	return v.MountSourceAt(at, fs, flags, fs.Source())
+}
+
+// MountSourceAt is MountAt with the source mount(2) was given, which
+// /proc/self/mountinfo shows. MS_RDONLY in flags makes a filesystem not
+// mounted yet read-only as a whole, as Linux's mount -o ro does.
+func (v *VFS) MountSourceAt(at VirtualDentry, fs Filesystem, flags uint64, source string) (*Mount, error) {
 	if !at.Ok() || at.Dentry.Negative() {
 		return nil, unix.ENOENT
 	}
@@ -96,21 +125,28 @@ func (v *VFS) MountAt(at VirtualDentry, fs Filesystem, flags uint64) (*Mount, er
 	if at.Mount.detached {
 		return nil, unix.EINVAL
 	}
-	root, err := v.fsRootLocked(fs)
+	r, err := v.fsRootLocked(fs, flags)
 	if err != nil {
 		return nil, err
 	}
-	if !root.IsDir() {
+	if !r.d.IsDir() {
 		v.putFSRootLocked(fs)
 		return nil, unix.ENOTDIR
 	}
-	return v.attachLocked(at.Mount, at.Dentry, root, fs, flags), nil
+	return v.attachLocked(at.Mount, at.Dentry, r.d, fs, r.sb, source, flags), nil
 }
 
 // BindAt mounts what src shows (src.Mount's filesystem, rooted at
 // src.Dentry) over at; with recursive, the mounts below src come too
-// (mount --rbind).
+// (mount --rbind). The new mount shares src.Mount's superblock and
+// source, as Linux's clone_mnt.
 func (v *VFS) BindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursive bool) (*Mount, error) {
+	return v.bindAt(at, src, flags, recursive, nil, "")
+}
+
+// bindAt is BindAt; a non-nil sb gives the new mount that superblock (a
+// nullfs's) and source instead of src.Mount's.
+func (v *VFS) bindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursive bool, sb *superBlock, source string) (*Mount, error) {
 	if !at.Ok() || !src.Ok() || at.Dentry.Negative() || src.Dentry.Negative() {
 		return nil, unix.ENOENT
 	}
@@ -127,7 +163,10 @@ func (v *VFS) BindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursiv
 	}
 	fs := src.Mount.FS
 	v.roots[fs].mounts++
-	m := v.attachLocked(at.Mount, at.Dentry, src.Dentry, fs, flags)
+	if sb == nil {
+		sb, source = src.Mount.sb, src.Mount.source
+	}
+	m := v.attachLocked(at.Mount, at.Dentry, src.Dentry, fs, sb, source, flags)
 	if recursive {
 		v.bindTreeLocked(m, src.Mount, src.Dentry)
 	}
@@ -144,7 +183,7 @@ func (v *VFS) bindTreeLocked(dst, src *Mount, srcRoot *Dentry) {
 			continue
 		}
 		v.roots[c.FS].mounts++
-		nm := v.attachLocked(dst, c.Point, c.Root, c.FS, c.Flags())
+		nm := v.attachLocked(dst, c.Point, c.Root, c.FS, c.sb, c.source, c.Flags())
 		v.bindTreeLocked(nm, c, c.Root)
 	}
 }
@@ -175,21 +214,24 @@ func (v *VFS) childrenLocked(m *Mount) []*Mount {
 	return cs
 }
 
-// fsRootLocked returns fs's root dentry, making it at fs's first mount,
-// and counts one more mount of fs.
+// fsRootLocked returns fs's root dentry and superblock, making them at
+// fs's first mount (read-only if flags has MS_RDONLY), and counts one
+// more mount of fs.
 //
 // Preconditions: v.mountMu is held for writing.
-func (v *VFS) fsRootLocked(fs Filesystem) (*Dentry, error) {
+func (v *VFS) fsRootLocked(fs Filesystem, flags uint64) (*fsRoot, error) {
 	if r := v.roots[fs]; r != nil {
 		r.mounts++
-		return r.d, nil
+		return r, nil
 	}
 	d, err := newDentry(fs, nil, "", fs.Root())
 	if err != nil {
 		return nil, err
 	}
-	v.roots[fs] = &fsRoot{d: d, mounts: 1}
-	return d, nil
+	r := &fsRoot{d: d, mounts: 1, sb: &superBlock{root: d}}
+	r.sb.readOnly.Store(flags&unix.MS_RDONLY != 0)
+	v.roots[fs] = r
+	return r, nil
 }
 
 // putFSRootLocked counts one mount of fs fewer, forgetting its root
@@ -204,12 +246,13 @@ func (v *VFS) putFSRootLocked(fs Filesystem) {
 	}
 }
 
-// attachLocked makes a mount of fs rooted at root over point in parent.
+// attachLocked makes a mount of fs (superblock sb) rooted at root over
+// point in parent.
 //
 // Preconditions: v.mountMu is held for writing; the caller counted the
 // mount in v.roots.
-func (v *VFS) attachLocked(parent *Mount, point, root *Dentry, fs Filesystem, flags uint64) *Mount {
-	m := &Mount{ID: v.nextID, Parent: parent, Point: point, Root: root, FS: fs}
+func (v *VFS) attachLocked(parent *Mount, point, root *Dentry, fs Filesystem, sb *superBlock, source string, flags uint64) *Mount {
+	m := &Mount{ID: v.nextID, Parent: parent, Point: point, Root: root, FS: fs, sb: sb, source: source}
 	m.flags.Store(flags)
 	v.nextID++
 	// Minors are never reused: a detached mount keeps its Dev while held.
@@ -231,21 +274,47 @@ func (v *VFS) attachLocked(parent *Mount, point, root *Dentry, fs Filesystem, fl
 // and everything mounted below it leave the tree at once and stay usable
 // by whoever holds them.
 func (v *VFS) Unmount(m *Mount, detach bool) error {
-	return v.unmount(m, detach, 0)
+	flags := 0
+	if detach {
+		flags = unix.MNT_DETACH
+	}
+	return v.unmount(m, flags, 0)
 }
 
-// UnmountAt is Unmount for umount(2): vd is the top of the mount, found
-// by the caller's walk, whose reference does not make the mount busy.
-// EINVAL if vd is not the top of a mount.
-func (v *VFS) UnmountAt(vd VirtualDentry, detach bool) error {
-	if !vd.Ok() || vd.Dentry != vd.Mount.Root {
+// UnmountAt is umount2(2) of the mount whose top is vd, found by the
+// caller's walk, as Linux's do_umount: flags are MNT_DETACH, MNT_FORCE
+// (which changes nothing here) and MNT_EXPIRE. UnmountAt takes over the
+// walk's reference and drops it as Linux's mntput_no_expire: it neither
+// makes the mount busy nor clears its expiry mark. ctx is the caller's,
+// whose root mount MNT_EXPIRE refuses. EINVAL if vd is not the top of a
+// mount.
+//
+// MNT_EXPIRE (EINVAL with MNT_DETACH or MNT_FORCE) unmounts only a mount
+// unused since an earlier MNT_EXPIRE marked it: the first call on an
+// unused mount marks it and is EAGAIN; any use (a walk through it, a file
+// closed) clears the mark; a busy mount is EBUSY.
+func (v *VFS) UnmountAt(ctx *Context, vd VirtualDentry, flags int) error {
+	if !vd.Ok() {
 		return unix.EINVAL
 	}
-	return v.unmount(vd.Mount, detach, 1)
+	defer func() {
+		vd.Dentry.DecRef()
+		vd.Mount.decRefNoExpire()
+	}()
+	if vd.Dentry != vd.Mount.Root {
+		return unix.EINVAL
+	}
+	if flags&unix.MNT_EXPIRE != 0 {
+		if flags&(unix.MNT_FORCE|unix.MNT_DETACH) != 0 || ctx != nil && ctx.Root.Mount == vd.Mount {
+			return unix.EINVAL
+		}
+	}
+	return v.unmount(vd.Mount, flags, 1)
 }
 
-// unmount is Unmount; held is how many of m's references the caller owns.
-func (v *VFS) unmount(m *Mount, detach bool, held int64) error {
+// unmount is Unmount with umount2's flags; held is how many of m's
+// references the caller owns.
+func (v *VFS) unmount(m *Mount, flags int, held int64) error {
 	v.mountMu.Lock()
 	defer v.mountMu.Unlock()
 	if m.detached {
@@ -254,7 +323,16 @@ func (v *VFS) unmount(m *Mount, detach bool, held int64) error {
 	if m.Parent == nil {
 		return unix.EBUSY
 	}
-	if !detach && (len(v.childrenLocked(m)) > 0 || m.refs.Load() > held) {
+	busy := len(v.childrenLocked(m)) > 0 || m.refs.Load() > held
+	if flags&unix.MNT_EXPIRE != 0 {
+		if busy {
+			return unix.EBUSY
+		}
+		if !m.expiry.Swap(true) {
+			return unix.EAGAIN
+		}
+	}
+	if flags&unix.MNT_DETACH == 0 && busy {
 		return unix.EBUSY
 	}
 	v.detachLocked(m)

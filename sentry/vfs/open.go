@@ -262,6 +262,9 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		if err != nil {
 			return nil, err
 		}
+		if noTarget {
+			return newReopenedFile(vd, flags, impl), nil
+		}
 		return newFile(vd, flags, impl), nil
 	}
 	if noTarget {
@@ -269,7 +272,7 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		if err != nil {
 			return nil, err
 		}
-		return newFile(vd, flags, impl), nil
+		return newReopenedFile(vd, flags, impl), nil
 	}
 	if flags&unix.O_CREAT != 0 && d.IsDir() {
 		return nil, unix.EISDIR

@@ -52,10 +52,11 @@ type VFS struct {
 	cacheLimit int
 }
 
-// fsRoot is the root dentry of a mounted filesystem and how many mounts
-// use it.
+// fsRoot is the root dentry of a mounted filesystem, its superblock, and
+// how many mounts use it.
 type fsRoot struct {
 	d      *Dentry
+	sb     *superBlock
 	mounts int
 }
 

@@ -278,12 +278,55 @@ r mount --bind src/f file; cat file
 r umount file; cat file
 r mount --bind src file
 r mount -t tmpfs none nonexistent
-perl -e 'syscall(165, "none", "a", "nosuchfs", 0, 0) == -1 and print "mount(2) nosuchfs: $!\n"'
+perl -e 'my @a = ("none", "a", "nosuchfs"); syscall(165, @a, 0, 0) == -1 and print "mount(2) nosuchfs: $!\n"'
 r mount -o remount,ro a
 mount -t tmpfs t a; cd a; r umount ../a; cd ..; r umount a
 r mount -t tmpfs -o size=16k t c
 dd if=/dev/zero of=c/big bs=4k count=8 2>/dev/null; echo "dd $?"
 r umount c
+# A plain remount is the filesystem's, for every mount of it (binds too);
+# remount,bind is the mount's own. mi: root, point, flags, type, source,
+# super options of the mounts here.
+mi() { awk -v d="$PWD/" 'index($5, d) == 1 { print $4, substr($5, length(d) + 1), $6, $(NF-2), $(NF-1), $NF }' /proc/self/mountinfo; }
+r mount -t tmpfs -o size=1m mytmp a
+mkdir a/d; r mount --bind a/d b
+r mount -o remount,ro a
+touch b/z; echo "touch $?"
+mi; grep "$PWD/" /proc/mounts | sed "s|$PWD/||"
+r mount -o remount,rw a
+r mount -o remount,bind,ro b
+touch a/y; echo "touch a $?"; touch b/y; echo "touch b $?"
+mi
+r mount -o remount,bind,rw b
+exec 7> a/w; r mount -o remount,ro b; exec 7>&-
+# tmpfs options: size (not below what is used), nr_inodes (the root
+# counts); mode and uid are the first mount's.
+r mount -o remount,size=4m a
+dd if=/dev/zero of=a/big bs=64k count=32 2>/dev/null; echo "dd $?"
+r mount -o remount,size=1m a
+r mount -o remount,uid=5,mode=0700 a; stat -c '%a %u' a
+mi
+r umount b; r umount a
+r mount -t tmpfs -o nr_inodes=2 t a
+touch a/1; echo "1 $?"; touch a/2; echo "2 $?"
+r mount -o remount,nr_inodes=1 a
+mi
+r umount a
+# The source given is shown, and devtmpfs by its name.
+r mount -t proc none c
+r mount -t devtmpfs udev b
+grep "$PWD/" /proc/mounts | awk '{print $1, $3}'
+r umount b; r umount c
+# umount2 MNT_EXPIRE: EINVAL with MNT_DETACH, EAGAIN the first time,
+# EBUSY while used.
+x() { perl -e 'my $p = "a"; for (@ARGV) { print "expire $_: ", (syscall(166, $p, $_ + 0) == -1 ? $!+0 : 0), "\n" }' "$@"; }
+mount -t tmpfs t a; x 6 4 4
+mount -t tmpfs t a; : > a/f
+perl -e 'my $p = "a"; open(F, "<", "a/f"); print "busy: ", (syscall(166, $p, 4) == -1 ? $!+0 : 0), "\n"'
+exec 8< a/f; x 4; exec 8<&-; x 4 4
+# A pipe reopened through /proc/self/fd is not a file of /proc.
+(exec 3</dev/stdin; umount /proc; echo "umount /proc $?")
+mount -t proc proc /proc
 `},
 	// Credentials: the same permission checks for an unprivileged user
 	// (setpriv) natively and in the guest.

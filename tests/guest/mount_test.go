@@ -56,6 +56,19 @@ mount --bind -o ro /usr/share b 2>/dev/null; mount -o remount,bind,ro b; touch b
 touch /usr/share/vk-ro-test && echo original-rw && rm /usr/share/vk-ro-test
 umount b
 cat /proc/self/mountinfo | awk '{print $5, $9}' | grep -c "^/ dirfs"
+# nullfs is a filesystem of its own over a directory (type nullfs, the
+# directory as its source, / as its root), so util-linux's mount -a finds
+# an fstab entry of it mounted and does not mount it twice; a bind shows
+# the original's type and source, and its root within that filesystem.
+printf '/usr/share/doc %s nullfs defaults 0 0\nmytmp %s tmpfs size=1m 0 0\n' "$PWD/d" "$PWD/c" > fstab
+mount -a -T fstab && mount -a -T fstab && echo "mount -a twice"
+awk -v d="$PWD/" 'index($5, d) == 1 { print $4, substr($5, length(d) + 1), $(NF-2), $(NF-1), $NF }' /proc/self/mountinfo
+mount --bind d/adduser b && awk -v d="$PWD/b" '$5 == d { print $4, $(NF-2), $(NF-1) }' /proc/self/mountinfo
+umount b
+# A nullfs read-only as a whole leaves what it lies over writable.
+mount -o remount,ro d; touch d/x 2>/dev/null; echo "ro-nullfs $?"
+touch /usr/share/doc/vk-null-test && echo lower-rw && rm /usr/share/doc/vk-null-test
+umount d c
 `
 	r := runGuestFlags(t, root, []string{"--share", share}, []string{"/bin/bash", "-c", script}, "")
 	want := strings.Join([]string{
@@ -65,6 +78,9 @@ cat /proc/self/mountinfo | awk '{print $5, $9}' | grep -c "^/ dirfs"
 		"700", "mount 32", "ro-write 1", "rw-again",
 		"own-dev", "listed", "submount 0", "original-untouched", "lazy 0",
 		"ro-bind 1", "original-rw", "1",
+		"mount -a twice", "/ d nullfs /usr/share/doc rw", "/ c tmpfs mytmp rw,size=1024k",
+		"/adduser nullfs /usr/share/doc",
+		"ro-nullfs 1", "lower-rw",
 	}, "\n") + "\n"
 	if r.Stdout != want || r.Status != 0 {
 		t.Errorf("got status %d\n%s\nwant stdout:\n%s", r.Status, r, want)

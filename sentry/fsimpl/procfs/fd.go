@@ -93,17 +93,14 @@ func (l *fdLink) hostPath() string { return hostProc(l.pr.hostTID, "fd/"+strconv
 
 // file returns the sentry's file at the descriptor, with a reference,
 // when it leads to a position in the tree. A file opened through a fd/N
-// link that had none (a reopened pipe) does not.
+// link that had none (a reopened pipe) does not: it is the pipe, not a
+// file of procfs (vfs.File.Reopened).
 func (l *fdLink) file() (*vfs.File, bool) {
 	f, ok := l.pr.p.FD(l.fd)
 	if !ok {
 		return nil, false
 	}
-	if !f.VD.Ok() {
-		f.DecRef()
-		return nil, false
-	}
-	if _, reopened := f.VD.Dentry.Vnode().(*fdLink); reopened && f.Flags&unix.O_PATH == 0 {
+	if !f.VD.Ok() || f.Reopened() {
 		f.DecRef()
 		return nil, false
 	}
@@ -292,7 +289,8 @@ func findFDInfo(d *dir, name string) (entry, error) {
 
 // fdinfoEntry is fdinfo/N: the host's text (position, flags and the
 // object's own lines), with the guest's mount id for a file of the
-// sentry's table.
+// sentry's table (not for a pipe reopened through fd/N: the host's pipefs
+// id stays, as the file is no procfs file).
 func fdinfoEntry(fd int) entry {
 	return entry{strconv.Itoa(fd), unix.DT_REG, fileOf(func(n *node) ([]byte, error) {
 		b, err := readHost(hostProc(n.pr.hostTID, "fdinfo/"+strconv.Itoa(fd)))
@@ -306,7 +304,7 @@ func fdinfoEntry(fd int) entry {
 		defer f.DecRef()
 		lines := strings.SplitAfter(string(b), "\n")
 		for i, line := range lines {
-			if strings.HasPrefix(line, "mnt_id:") && f.VD.Mount != nil {
+			if strings.HasPrefix(line, "mnt_id:") && f.VD.Mount != nil && !f.Reopened() {
 				lines[i] = "mnt_id:\t" + strconv.Itoa(f.VD.Mount.ID) + "\n"
 			}
 		}

@@ -152,6 +152,44 @@ func TestFDLinks(t *testing.T) {
 	}
 }
 
+// TestFDReopenedPipe: a pipe reopened through fd/N is the pipe, not a
+// file of procfs (Linux's is pipefs's): it does not keep /proc busy, its
+// fdinfo keeps the host's mount id, and an O_PATH open through the link
+// reads as the pipe too.
+func TestFDReopenedPipe(t *testing.T) {
+	e := newEnv(t)
+	var p [2]int
+	must(t, unix.Pipe2(p[:], unix.O_CLOEXEC))
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	fd := "/proc/1/fd/" + strconv.Itoa(p[0])
+	r, err := e.v.Open(e.ctx, vfs.VirtualDentry{}, fd, unix.O_RDONLY, 0)
+	must(t, err)
+	defer r.DecRef()
+	o, err := e.v.Open(e.ctx, vfs.VirtualDentry{}, fd, unix.O_PATH, 0)
+	must(t, err)
+	defer o.DecRef()
+	if !r.Reopened() || !o.Reopened() {
+		t.Errorf("Reopened: read %v, O_PATH %v; want true", r.Reopened(), o.Reopened())
+	}
+	rn, on := e.p1.install(r), e.p1.install(o)
+	for _, n := range []int{rn, on} {
+		vd := e.lwalk(t, "/proc/1/fd/"+strconv.Itoa(n))
+		if got, err := e.v.Readlink(e.ctx, vd); err != nil || got != hostLink(t, p[0]) {
+			t.Errorf("readlink of reopened fd/%d = %q, %v; want %q", n, got, err, hostLink(t, p[0]))
+		}
+		vd.DecRef()
+	}
+	info, err := e.read(t, "/proc/1/fdinfo/"+strconv.Itoa(rn))
+	must(t, err)
+	if strings.Contains(info, "mnt_id:\t"+strconv.Itoa(e.procM.ID)+"\n") {
+		t.Errorf("fdinfo of the reopened pipe names procfs's mount: %q", info)
+	}
+	if err := e.v.Unmount(e.procM, false); err != nil {
+		t.Errorf("umount /proc with a reopened pipe open = %v, want ok", err)
+	}
+}
+
 func TestFDRevalidate(t *testing.T) {
 	e := newEnv(t)
 	fdDir := e.walk(t, "/proc/1/fd")

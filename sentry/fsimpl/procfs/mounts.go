@@ -69,9 +69,9 @@ func mountinfo(v *vfs.VFS, root vfs.VirtualDentry) []byte {
 			mangle(vm.point),
 			mountOpts(m.Flags()),
 			"-",
-			mangle(m.FS.Type()),
-			mangle(m.FS.Source()),
-			superOpts(m.FS),
+			mangle(m.FSType()),
+			mangle(m.Source()),
+			superOpts(m),
 		} {
 			b.WriteByte(' ')
 			b.WriteString(f)
@@ -85,30 +85,32 @@ func mountinfo(v *vfs.VFS, root vfs.VirtualDentry) []byte {
 // fstab format of /proc/mounts):
 //
 //	SOURCE MOUNTPOINT FSTYPE OPTS 0 0
+//
+// OPTS start with ro when the mount or its filesystem is read-only.
 func mounts(v *vfs.VFS, root vfs.VirtualDentry) []byte {
 	var b strings.Builder
 	for _, vm := range visibleMounts(v, root) {
 		m := vm.m
-		opts := mountOpts(m.Flags())
-		if o := m.FS.Options(); o != "" {
+		flags := m.Flags()
+		if m.ReadOnly() {
+			flags |= unix.MS_RDONLY
+		}
+		opts := mountOpts(flags)
+		if o := m.FSOptions(); o != "" {
 			opts += "," + o
 		}
-		b.WriteString(mangle(m.FS.Source()) + " " + mangle(vm.point) + " " + mangle(m.FS.Type()) + " " + opts + " 0 0\n")
+		b.WriteString(mangle(m.Source()) + " " + mangle(vm.point) + " " + mangle(m.FSType()) + " " + opts + " 0 0\n")
 	}
 	return []byte(b.String())
 }
 
 // fsPath returns the path of m's root within its filesystem: "/" for a
-// whole filesystem, the directory for a bind mount.
-//
-// vfs.PathOf climbs dentry parents until it meets a mount's root; a
-// throwaway Mount with no root has none to meet, so the climb goes to the
-// filesystem's root dentry (which has no parent) and stops there.
+// whole filesystem (or a nullfs), the directory for a bind mount.
 func fsPath(v *vfs.VFS, m *vfs.Mount) string {
-	p, _ := v.PathOf(vfs.VirtualDentry{}, vfs.VirtualDentry{Mount: &vfs.Mount{}, Dentry: m.Root})
+	p := v.RootPath(m)
 	if m.Root.Deleted() {
 		// Linux's d_path shows a deleted bind root this way in mountinfo.
-		p = strings.TrimSuffix(p, " (deleted)") + "//deleted"
+		p += "//deleted"
 	}
 	return p
 }
@@ -141,12 +143,17 @@ func mountOpts(flags uint64) string {
 	return s
 }
 
-// superOpts returns the super options of fs ("rw,size=64m").
-func superOpts(fs vfs.Filesystem) string {
-	if o := fs.Options(); o != "" {
-		return "rw," + o
+// superOpts returns the super options of m's filesystem ("rw,size=64m"):
+// ro when the filesystem as a whole is read-only.
+func superOpts(m *vfs.Mount) string {
+	s := "rw"
+	if m.SuperReadOnly() {
+		s = "ro"
 	}
-	return "rw"
+	if o := m.FSOptions(); o != "" {
+		return s + "," + o
+	}
+	return s
 }
 
 // mangle escapes space, tab, newline and backslash as octal, as Linux's

@@ -106,11 +106,16 @@ func (n *inode) addLocked(name string, mode uint32, cred *vfs.Cred) (*inode, err
 		return nil, unix.EEXIST
 	}
 	mode, uid, gid := n.ownerLocked(mode, cred)
-	c := n.fs.newInodeLocked(mode, uid, gid)
+	c, err := n.fs.allocInodeLocked(mode, uid, gid)
+	if err != nil {
+		return nil, err
+	}
 	switch c.typ() {
 	case unix.S_IFREG:
 		fd, err := unix.MemfdCreate(memfdName(name), unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 		if err != nil {
+			c.nlink = 0
+			c.maybeFreeLocked()
 			return nil, errnoOf(err)
 		}
 		c.setMemfdLocked(fd)
@@ -122,6 +127,8 @@ func (n *inode) addLocked(name string, mode uint32, cred *vfs.Cred) (*inode, err
 	case unix.S_IFIFO:
 		fd, err := hostFifo()
 		if err != nil {
+			c.nlink = 0
+			c.maybeFreeLocked()
 			return nil, err
 		}
 		c.fifo = fd
@@ -186,9 +193,15 @@ func (n *inode) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.
 		return nil, nil, unix.ENOENT // removed directory
 	}
 	mode, uid, gid := n.ownerLocked(unix.S_IFREG|mode&07777, cred)
-	c := n.fs.newInodeLocked(mode, uid, gid)
+	c, err := n.fs.allocInodeLocked(mode, uid, gid)
+	if err != nil {
+		n.fs.mu.Unlock()
+		return nil, nil, err
+	}
 	fd, err := unix.MemfdCreate(memfdName("#"+strconv.FormatUint(c.ino, 10)), unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
+		c.nlink = 0
+		c.maybeFreeLocked()
 		n.fs.mu.Unlock()
 		return nil, nil, errnoOf(err)
 	}

@@ -33,6 +33,10 @@
 //
 // SizeLimit is enforced on what the sentry controls (truncate) and shown
 // by statfs; data written natively into a memfd is counted, not refused.
+// Inodes (nr_inodes) is enforced: the root counts, as Linux's, and a
+// creation beyond the limit is ENOSPC. Options are read by ParseOptions,
+// as Linux's shmem_parse_one, and a remount changes the limits
+// (Reconfigure, as shmem_reconfigure: EINVAL below what is in use).
 //
 // # References
 //

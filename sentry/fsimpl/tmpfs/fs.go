@@ -1,9 +1,6 @@
 package tmpfs
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +17,9 @@ type Options struct {
 	UID, GID uint32
 	// SizeLimit is the size in bytes; 0 means unlimited.
 	SizeLimit int64
+	// Inodes is how many inodes the filesystem may hold, its root
+	// included, as Linux's nr_inodes; 0 means unlimited.
+	Inodes int64
 }
 
 // FS is one tmpfs instance (a superblock).
@@ -27,9 +27,12 @@ type FS struct {
 	opts Options
 	root *inode
 
-	// mu protects every inode of the filesystem and the fields below.
+	// mu protects every inode of the filesystem, opts' limits (Reconfigure
+	// changes them) and the fields below.
 	mu      sync.Mutex
 	nextIno uint64
+	// inodes counts the inodes alive (root included), for opts.Inodes.
+	inodes int64
 }
 
 var _ vfs.Filesystem = (*FS)(nil)
@@ -57,32 +60,30 @@ func (fs *FS) Type() string { return "tmpfs" }
 // Source implements vfs.Filesystem.Source.
 func (fs *FS) Source() string { return "tmpfs" }
 
-// Options implements vfs.Filesystem.Options, as Linux shows them.
-func (fs *FS) Options() string {
-	var o []string
-	if fs.opts.SizeLimit > 0 {
-		o = append(o, "size="+strconv.FormatInt(fs.opts.SizeLimit/1024, 10)+"k")
-	}
-	o = append(o, fmt.Sprintf("mode=%o", fs.opts.Mode))
-	if fs.opts.UID != 0 {
-		o = append(o, "uid="+strconv.FormatUint(uint64(fs.opts.UID), 10))
-	}
-	if fs.opts.GID != 0 {
-		o = append(o, "gid="+strconv.FormatUint(uint64(fs.opts.GID), 10))
-	}
-	return strings.Join(o, ",")
-}
-
 // Revalidate implements vfs.Filesystem.Revalidate: only the guest changes
 // a tmpfs, through the VFS, so its cache is always right.
 func (fs *FS) Revalidate(vfs.Vnode, string, vfs.Vnode) bool { return true }
 
-// newInodeLocked makes an inode with a fresh number and the current time.
+// allocInodeLocked is newInodeLocked within the inode limit: ENOSPC once
+// the filesystem holds as many as nr_inodes allows (Linux's
+// shmem_reserve_inode; the root counts).
+//
+// Preconditions: fs.mu is held.
+func (fs *FS) allocInodeLocked(mode, uid, gid uint32) (*inode, error) {
+	if fs.opts.Inodes > 0 && fs.inodes >= fs.opts.Inodes {
+		return nil, unix.ENOSPC
+	}
+	return fs.newInodeLocked(mode, uid, gid), nil
+}
+
+// newInodeLocked makes an inode with a fresh number and the current time,
+// and counts it.
 //
 // Preconditions: fs.mu is held.
 func (fs *FS) newInodeLocked(mode, uid, gid uint32) *inode {
 	now := nowTS()
 	fs.nextIno++
+	fs.inodes++
 	return &inode{
 		fs: fs, ino: fs.nextIno, mode: mode, nlink: 1, uid: uid, gid: gid,
 		atime: now, mtime: now, ctime: now, btime: now,
@@ -141,17 +142,20 @@ func (fs *FS) statfs() unix.Statfs_t {
 	const bsize = 4096
 	fs.mu.Lock()
 	used := usedLocked(fs.root, map[*inode]bool{})
-	files := fs.nextIno
+	files, maxFiles := fs.inodes, fs.opts.Inodes
+	total := fs.opts.SizeLimit
 	fs.mu.Unlock()
+	if maxFiles <= 0 {
+		maxFiles = 1 << 20
+	}
 	sf := unix.Statfs_t{
 		Type:    unix.TMPFS_MAGIC,
 		Bsize:   bsize,
 		Frsize:  bsize,
 		Namelen: unix.NAME_MAX,
-		Files:   1 << 20,
-		Ffree:   1<<20 - files,
+		Files:   uint64(maxFiles),
+		Ffree:   uint64(max(maxFiles-files, 0)),
 	}
-	total := fs.opts.SizeLimit
 	if total <= 0 {
 		var si unix.Sysinfo_t
 		if unix.Sysinfo(&si) == nil {

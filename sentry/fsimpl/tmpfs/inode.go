@@ -33,6 +33,9 @@ type inode struct {
 	target   string            // symlinks only
 	memfd    int               // regular files: the data; -1 otherwise
 	fifo     int               // fifos: O_PATH fd of the host fifo; -1 otherwise
+	// freed is set once the inode is gone (no link, no reference) and
+	// uncounted from FS.inodes.
+	freed bool
 }
 
 var (
@@ -183,9 +186,11 @@ func (n *inode) Release() {
 //
 // Preconditions: n.fs.mu is held.
 func (n *inode) maybeFreeLocked() {
-	if n.refs > 0 || n.nlink > 0 || n == n.fs.root {
+	if n.refs > 0 || n.nlink > 0 || n == n.fs.root || n.freed {
 		return
 	}
+	n.freed = true
+	n.fs.inodes--
 	if n.memfd >= 0 {
 		unix.Close(n.memfd)
 		n.memfd = -1

@@ -51,7 +51,7 @@ func TestFilesystem(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{fs.Type(), "tmpfs"},
 		{fs.Source(), "tmpfs"},
-		{fs.Options(), "size=1024k,mode=1777,uid=5"},
+		{fs.Options(), "size=1024k,uid=5"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
