@@ -123,7 +123,14 @@ type initProcess struct {
 	root    vfs.VirtualDentry
 }
 
-var _ procfs.Process = (*initProcess)(nil)
+var (
+	_ procfs.Process = (*initProcess)(nil)
+	_ procfs.Opaque  = (*initProcess)(nil)
+)
+
+// Opaque implements procfs.Opaque: the init's descriptors and mappings
+// are vkernel's.
+func (p *initProcess) Opaque() {}
 
 // initName is the init's name in cmdline, comm and status.
 const initName = "vkernel-init"

@@ -231,6 +231,9 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 		return 0, err
 	}
 	m.initPID = initProc.Pid
+	if !m.cfg.Boot {
+		m.kernel.SetInit(initProc.Pid, root)
+	}
 
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwardedSignals...)

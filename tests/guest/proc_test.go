@@ -40,3 +40,15 @@ func TestComm(t *testing.T) {
 		})
 	}
 }
+
+// TestProcInit: under run, vkernel's init is the guest's pid 1 in /proc
+// too, the program's parent, and shows nothing of vkernel's own
+// descriptors or mappings.
+func TestProcInit(t *testing.T) {
+	root := needRootfs(t, "busybox")
+	r := runGuest(t, root, []string{"/bin/sh", "-c",
+		`cat /proc/1/comm; echo "ppid $PPID $(cut -d' ' -f4 /proc/$$/stat)"; ls /proc/1/fd | wc -l; wc -c < /proc/1/maps; ls -d /proc/[0-9]* | head -1`}, "")
+	if want := "vkernel-init\nppid 1 1\n0\n0\n/proc/1\n"; r.Status != 0 || r.Stdout != want {
+		t.Errorf("got %q, want %q\n%s", r.Stdout, want, r)
+	}
+}

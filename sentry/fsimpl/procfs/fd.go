@@ -15,6 +15,9 @@ import (
 // descriptors (the guest runs on them), else the sentry's table.
 func (pr *proc) fds() []int {
 	var fds []int
+	if opaque(pr.p) {
+		return nil
+	}
 	if names, err := readDirNames(hostProc(pr.hostTID, "fd")); err == nil {
 		for _, name := range names {
 			if n, ok := parseID(name); ok {
@@ -40,6 +43,9 @@ func readDirNames(path string) ([]string, error) {
 
 // hasFD reports whether the process has descriptor n.
 func (pr *proc) hasFD(n int) bool {
+	if opaque(pr.p) {
+		return false
+	}
 	var st unix.Stat_t
 	if unix.Lstat(hostProc(pr.hostTID, "fd/"+strconv.Itoa(n)), &st) == nil {
 		return true

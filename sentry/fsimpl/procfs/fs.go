@@ -55,6 +55,18 @@ type Process interface {
 	Threads() []int
 }
 
+// Opaque is optionally implemented by a Process that is vkernel's own
+// (its init under run): its host descriptors and mappings are vkernel's,
+// so fd/ and fdinfo/ list nothing and maps and smaps are empty.
+type Opaque interface {
+	Opaque()
+}
+
+func opaque(p Process) bool {
+	_, ok := p.(Opaque)
+	return ok
+}
+
 // Owner is optionally implemented by a Process to give its effective
 // credentials. procfs then owns the process's entries by them, makes
 // environ, fd/ and fdinfo/ private to the owner (0400, 0500), and lets

@@ -24,6 +24,9 @@ func genMaps(n *node) ([]byte, error) { return hostMaps(n, "maps") }
 func genSmaps(n *node) ([]byte, error) { return hostMaps(n, "smaps") }
 
 func hostMaps(n *node, name string) ([]byte, error) {
+	if opaque(n.pr.p) {
+		return nil, nil
+	}
 	b, err := readHost(hostProc(n.pr.hostTID, name))
 	if err != nil {
 		return nil, err
