@@ -17,7 +17,8 @@ func (n *node) Setattr(sa *vfs.SetAttr) error {
 		return err
 	}
 	defer n.done()
-	if sa.Mask&(vfs.SetUID|vfs.SetGID) != 0 {
+	if sa.Mask&(vfs.SetUID|vfs.SetGID|vfs.SetChown) != 0 {
+		// A chown to -1, -1 still moves the ctime, as Linux's.
 		uid, gid := -1, -1
 		if sa.Mask&vfs.SetUID != 0 {
 			uid = int(sa.UID)

@@ -141,7 +141,7 @@ func sysFchmodat2(c *Call) Result {
 
 // ownerAttr makes the SetAttr of chown(uid, gid); -1 leaves one alone.
 func ownerAttr(uid, gid uint64) *vfs.SetAttr {
-	sa := &vfs.SetAttr{}
+	sa := &vfs.SetAttr{Mask: vfs.SetChown}
 	if u := uint32(uid); u != ^uint32(0) {
 		sa.Mask |= vfs.SetUID
 		sa.UID = u

@@ -98,19 +98,23 @@ func (v *VFS) Setattr(ctx *Context, vd VirtualDentry, sa *SetAttr) error {
 			req.Mode &^= unix.S_ISGID
 		}
 	}
-	if req.Mask&(SetUID|SetGID) != 0 && !attr.IsDir() {
-		// A new owner does not inherit set-id powers.
+	if req.Mask&(SetUID|SetGID|SetChown) != 0 && !attr.IsDir() {
+		// A chown, even to the same ids, kills the set-user-ID bit, and
+		// the set-group-ID bit as setattr_should_drop_sgid says, whoever
+		// makes it (chown_common).
 		mode := attr.Mode & 07777
 		if req.Mask&SetMode != 0 {
 			mode = req.Mode
 		}
-		kill := mode &^ unix.S_ISUID
-		if kill&(unix.S_ISGID|unix.S_IXGRP) == unix.S_ISGID|unix.S_IXGRP {
-			kill &^= unix.S_ISGID
-		}
-		if kill != mode {
+		if kill := mode &^ (unix.S_ISUID | dropSgid(cred, &attr, mode)); kill != mode {
 			req.Mask |= SetMode
 			req.Mode = kill
+		}
+	}
+	if req.Mask&SetSize != 0 && req.Mask&SetMode == 0 {
+		if mode, ok := killPriv(cred, &attr); ok {
+			req.Mask |= SetMode
+			req.Mode = mode
 		}
 	}
 	const times = SetAtime | SetMtime
@@ -126,6 +130,35 @@ func (v *VFS) Setattr(ctx *Context, vd VirtualDentry, sa *SetAttr) error {
 		}
 	}
 	return vd.Dentry.vnode.Setattr(&req)
+}
+
+// dropSgid is the set-group-ID bit of mode (attr's, or its new one) that a
+// change of attr by cred kills, as Linux's setattr_should_drop_sgid: with
+// group execute always, else unless cred is in the file's group or has
+// CAP_FSETID.
+func dropSgid(cred *Cred, attr *Attr, mode uint32) uint32 {
+	switch {
+	case mode&unix.S_ISGID == 0:
+		return 0
+	case mode&unix.S_IXGRP != 0:
+		return unix.S_ISGID
+	case !cred.InGroup(attr.GID) && !cred.HasCap(capFsetid):
+		return unix.S_ISGID
+	}
+	return 0
+}
+
+// killPriv returns the mode a truncation (truncate, O_TRUNC) by cred leaves
+// regular file attr with, and whether it differs: without CAP_FSETID the
+// set-user-ID bit goes, and the set-group-ID bit as dropSgid says (Linux's
+// setattr_should_drop_suidgid through do_truncate).
+func killPriv(cred *Cred, attr *Attr) (uint32, bool) {
+	mode := attr.Mode & 07777
+	if attr.Type() != unix.S_IFREG || cred.HasCap(capFsetid) {
+		return mode, false
+	}
+	kill := mode &^ (unix.S_ISUID | dropSgid(cred, attr, mode))
+	return kill, kill != mode
 }
 
 // Statfs returns the figures of vd's filesystem, with f_flags from vd's

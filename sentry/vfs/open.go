@@ -319,7 +319,12 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		return nil, err
 	}
 	if truncate {
-		if err := d.vnode.Setattr(&SetAttr{Mask: SetSize}); err != nil {
+		sa := &SetAttr{Mask: SetSize}
+		if mode, ok := killPriv(cred, &attr); ok {
+			sa.Mask |= SetMode
+			sa.Mode = mode
+		}
+		if err := d.vnode.Setattr(sa); err != nil {
 			impl.Close()
 			return nil, err
 		}

@@ -72,6 +72,10 @@ const (
 	SetAtime
 	SetMtime
 	SetCtime
+	// SetChown marks a chown: even with no id to change (chown(f, -1,
+	// -1)) the ctime moves and set-id bits are killed, as Linux's
+	// chown_common.
+	SetChown
 )
 
 // SetAttr names the attributes Setattr changes. Atime and Mtime may carry

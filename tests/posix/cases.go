@@ -55,5 +55,6 @@ var Cases = map[string]func(t *testing.T, dir string){
 	"dir/umask":                 umaskCase,
 	"proc/umask-in-status":      umaskProcStatus,
 	"attr/chmod-chown-root":     chmodChown,
+	"attr/setid-kill":           setidKill,
 	"watch/inotify":             inotify,
 }

@@ -376,3 +376,38 @@ func inotify(t *testing.T, dir string) {
 	}
 	eq(t, strings.Join(got, "; "), strings.Join(want, "; "), "inotify events")
 }
+
+// setidKill: what clears the set-user-ID and set-group-ID bits, as
+// Linux: a chown, even chown(f, -1, -1) and even by root, clears
+// set-user-ID (and set-group-ID with group execute) and moves the ctime;
+// a truncation (truncate, O_TRUNC) clears them unless the caller has
+// CAP_FSETID (root has).
+func setidKill(t *testing.T, dir string) {
+	root := unix.Geteuid() == 0
+	f := p(dir, "f")
+	writeFile(t, f, "data")
+	ok(t, unix.Chmod(f, 0o6755), "chmod(06755)")
+	c0 := stat(t, f).Ctim
+	tick()
+	ok(t, unix.Chown(f, -1, -1), "chown(-1, -1)")
+	st := stat(t, f)
+	eqOct(t, st.Mode&0o7777, 0o0755, "mode after chown(-1, -1)")
+	if !after(st.Ctim, c0) {
+		t.Fatalf("ctime after chown(-1, -1): %s, want later than %s", ts(st.Ctim), ts(c0))
+	}
+	want := uint32(0o0755)
+	if root {
+		want = 0o6755
+	}
+	ok(t, unix.Chmod(f, 0o6755), "chmod(06755)")
+	ok(t, unix.Truncate(f, 1), "truncate")
+	eqOct(t, stat(t, f).Mode&0o7777, want, "mode after truncate")
+	ok(t, unix.Chmod(f, 0o6755), "chmod(06755)")
+	fd := open(t, f, unix.O_WRONLY|unix.O_TRUNC, 0)
+	unix.Close(fd)
+	eqOct(t, stat(t, f).Mode&0o7777, want, "mode after open(O_TRUNC)")
+	// Set-group-ID without group execute stays for a member of the group.
+	ok(t, unix.Chmod(f, 0o2745), "chmod(02745)")
+	ok(t, unix.Truncate(f, 0), "truncate")
+	eqOct(t, stat(t, f).Mode&0o7777, 0o2745, "mode 02745 after truncate by a member")
+}
