@@ -58,7 +58,16 @@ func (c *Call) statVD(vd vfs.VirtualDentry, addr uint64) Result {
 func (c *Call) statFD(fd int, addr uint64) Result {
 	if f, ok := c.Task.FDs.Get(fd); ok {
 		defer f.DecRef()
-		return c.statVD(f.VD, addr)
+		if !f.Reopened() {
+			return c.statVD(f.VD, addr)
+		}
+		// A pipe or socket reopened through /proc/<pid>/fd/N is the
+		// host's object, not the magic link it was opened by.
+		var st unix.Stat_t
+		if err := unix.Fstat(f.HostFD(), &st); err != nil {
+			return Errno(err)
+		}
+		return Errno(c.Mem.CopyOut(addr, hostStatBytes(&st)))
 	}
 	h, closeH, err := c.hostFD(fd)
 	if err != nil {

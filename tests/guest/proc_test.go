@@ -52,3 +52,11 @@ func TestProcInit(t *testing.T) {
 		t.Errorf("got %q, want %q\n%s", r.Stdout, want, r)
 	}
 }
+
+// TestReopenedPipe: a pipe opened again through /proc/self/fd/N is the
+// pipe, for fstat too.
+func TestReopenedPipe(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	sameAsNative(t, root, []string{"/bin/sh", "-c",
+		`exec 3</dev/stdin; perl -e 'open(F, "<&=3") or die; @s = stat(F); printf "%o\n", $s[2]'`}, "10600\n")
+}
