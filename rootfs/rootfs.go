@@ -40,6 +40,9 @@ type Config struct {
 	// Bare leaves /proc and /dev/shm unmounted, for a booted userland
 	// that mounts them itself (/dev is there, as Linux's devtmpfs).
 	Bare bool
+	// Console, when vkernel was given a terminal, is /dev/console in
+	// every devfs.
+	Console *devfs.Console
 }
 
 // ParseMount parses a --mount argument, HOST:GUEST[:ro|:rw]: host directory
@@ -129,7 +132,7 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 	if cfg.Proc != nil && !cfg.Bare {
 		b.mountIfPresent("/proc", cfg.Proc(v), unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC)
 	}
-	devOK := b.mountIfPresent("/dev", devfs.New(), unix.MS_NOSUID)
+	devOK := b.mountIfPresent("/dev", devfs.New(cfg.Console), unix.MS_NOSUID)
 	if devOK {
 		if pts := NewDevpts(); pts != nil {
 			b.mountIfPresent("/dev/pts", pts, unix.MS_NOSUID|unix.MS_NOEXEC)

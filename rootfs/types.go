@@ -20,9 +20,10 @@ type NewFilesystem = func(source, data string) (vfs.Filesystem, error)
 // Types returns the filesystem types a guest may mount: dirfs (of the
 // operator's shared host directories only), tmpfs, proc and devfs
 // (devtmpfs is accepted as an alias, and shown by that name). nullfs and
-// bind mounts are the sentry's own. The source a mount shows is the
+// bind mounts are the sentry's own. A devfs has console as
+// /dev/console (none when nil). The source a mount shows is the
 // sentry's business (the one given, but a dirfs's host directory).
-func Types(shares *Shares, proc func() vfs.Filesystem) map[string]NewFilesystem {
+func Types(shares *Shares, proc func() vfs.Filesystem, console *devfs.Console) map[string]NewFilesystem {
 	return map[string]NewFilesystem{
 		"dirfs": func(source, data string) (vfs.Filesystem, error) {
 			fd, err := shares.Open(source)
@@ -51,10 +52,10 @@ func Types(shares *Shares, proc func() vfs.Filesystem) map[string]NewFilesystem 
 			return nil, unix.ENODEV
 		},
 		"devfs": func(string, string) (vfs.Filesystem, error) {
-			return devfs.New(), nil
+			return devfs.New(console), nil
 		},
 		"devtmpfs": func(string, string) (vfs.Filesystem, error) {
-			return devtmpfs{devfs.New()}, nil
+			return devtmpfs{devfs.New(console)}, nil
 		},
 	}
 }

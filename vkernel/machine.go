@@ -111,7 +111,9 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	var k *sentry.Kernel
 	proc := func() vfs.Filesystem { return procfs.New(v, k.ProcSource()) }
 	types := map[string]sentry.NewFilesystem{}
-	for name, f := range rootfs.Types(shares, proc) {
+	console := stdioConsole()
+	cfg.FS.Console = console
+	for name, f := range rootfs.Types(shares, proc, console) {
 		types[name] = f
 	}
 	m := &Machine{cfg: cfg}
@@ -333,7 +335,7 @@ func (m *Machine) trace(ctl int, root, cwd vfs.VirtualDentry) (int, error) {
 	t.mainPID = stub
 	// The task exists before the stub can make a call the sentry serves:
 	// the listener is not served before the servers start, below.
-	m.kernel.NewInitTask(stub, root, cwd, m.cfg.Cred, sentry.NewFDTable())
+	m.kernel.NewInitTask(stub, root, cwd, m.cfg.Cred, m.stdioFDs(root))
 	herr := make(chan error, 1)
 	go func() { herr <- m.takeListener(ctl, stub) }()
 	t.loop()

@@ -42,6 +42,13 @@ func newFile(vd VirtualDentry, flags int, impl FileImpl) *File {
 	return f
 }
 
+// NewFileAt makes a File for an open file description that exists
+// already, impl's (vkernel's terminal, which the guest inherits as its
+// stdio), standing at vd, which it pins. It holds one reference.
+func NewFileAt(vd VirtualDentry, flags int, impl FileImpl) *File {
+	return newFile(vd, flags, impl)
+}
+
 // newReopenedFile makes a File holding one reference for the object the
 // magic link at vd stands for, and pins vd's dentry only.
 func newReopenedFile(vd VirtualDentry, flags int, impl FileImpl) *File {

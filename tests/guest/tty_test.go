@@ -14,13 +14,13 @@ import (
 
 // TestTerminalInterrupt runs a guest on a terminal: the program gets the
 // terminal's foreground, so the keyboard's Ctrl-C reaches it (and not
-// vkernel), it sees a terminal on its stdio, and vkernel exits with its
-// status.
+// vkernel), it sees a terminal on its stdio, named /dev/console, and
+// vkernel exits with its status.
 func TestTerminalInterrupt(t *testing.T) {
 	bin := needBin(t)
 	root := needRootfs(t, "bookworm")
 	cmd := exec.Command(bin, "run", "--root", root, "--clear-env", "--env", "PATH=/usr/bin:/bin", "--",
-		"/bin/bash", "-c", `trap 'echo got-INT; exit 7' INT; [ -t 0 ] && [ -t 1 ] && echo tty-ok; echo ready; while :; do sleep 0.05; done`)
+		"/bin/bash", "-c", `trap 'echo got-INT; exit 7' INT; [ -t 0 ] && [ -t 1 ] && echo tty-ok; echo "name $(tty)"; [ /dev/console -ef /proc/self/fd/0 ] && echo console-ok; echo ready; while :; do sleep 0.05; done`)
 	tty, err := pty.Start(cmd)
 	if err != nil {
 		t.Fatalf("pty: %v", err)
@@ -54,6 +54,9 @@ func TestTerminalInterrupt(t *testing.T) {
 		}
 	}
 	expect("tty-ok")
+	// ttyname finds the terminal: /dev/console, as the descriptor is.
+	expect("name /dev/console")
+	expect("console-ok")
 	expect("ready")
 	if _, err := tty.Write([]byte{3}); err != nil { // Ctrl-C
 		t.Fatal(err)

@@ -36,11 +36,19 @@ var dirs = []struct {
 }
 
 // New makes a populated devfs. A host device that is missing or is not a
-// character device is left out.
-func New() *FS {
+// character device is left out. With console, /dev/console is that
+// terminal (its owner and mode the host's).
+func New(console *Console) *FS {
 	fs := &FS{tmpfs.New(tmpfs.Options{Mode: 0o755})}
+	if console != nil {
+		fs.AddDevice(console.st.Rdev, console.open)
+	}
 	root := fs.Root()
 	root0 := vfs.RootCred()
+	if console != nil {
+		st := &console.st
+		root.Mknod("console", unix.S_IFCHR|st.Mode&07777, st.Rdev, &vfs.Cred{UID: st.Uid, GID: st.Gid})
+	}
 	for _, name := range devices {
 		var st unix.Stat_t
 		if unix.Stat("/dev/"+name, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestFilesystem(t *testing.T) {
-	fs := New()
+	fs := New(nil)
 	for _, c := range []struct{ got, want string }{
 		{fs.Type(), "devfs"},
 		{fs.Source(), "devfs"},
@@ -35,7 +35,7 @@ func lookup(t *testing.T, d vfs.Vnode, name string) vfs.Vnode {
 }
 
 func TestDevices(t *testing.T) {
-	root := New().Root()
+	root := New(nil).Root()
 	for _, c := range []struct {
 		name  string
 		rdev  uint64
@@ -75,7 +75,7 @@ func TestDevices(t *testing.T) {
 }
 
 func TestTree(t *testing.T) {
-	root := New().Root()
+	root := New(nil).Root()
 	for _, c := range []struct{ name, target string }{
 		{"stdin", "/proc/self/fd/0"},
 		{"stdout", "/proc/self/fd/1"},

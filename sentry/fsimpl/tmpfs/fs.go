@@ -33,6 +33,20 @@ type FS struct {
 	nextIno uint64
 	// inodes counts the inodes alive (root included), for opts.Inodes.
 	inodes int64
+	// devices open the character devices of these numbers, besides the
+	// harmless host ones (AddDevice).
+	devices map[uint64]func(flags int) (int, error)
+}
+
+// AddDevice makes character devices numbered rdev open with open: a new
+// host descriptor for the flags given (devfs's console).
+func (fs *FS) AddDevice(rdev uint64, open func(flags int) (int, error)) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.devices == nil {
+		fs.devices = map[uint64]func(int) (int, error){}
+	}
+	fs.devices[rdev] = open
 }
 
 var _ vfs.Filesystem = (*FS)(nil)

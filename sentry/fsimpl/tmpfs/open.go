@@ -72,6 +72,16 @@ func (n *inode) Open(flags int) (vfs.FileImpl, error) {
 	case unix.S_IFLNK:
 		return nil, unix.ELOOP
 	case unix.S_IFCHR:
+		n.fs.mu.Lock()
+		open := n.fs.devices[rdev]
+		n.fs.mu.Unlock()
+		if open != nil {
+			fd, err := open(flags)
+			if err != nil {
+				return nil, errnoOf(err)
+			}
+			return &file{fd: fd}, nil
+		}
 		return openHostDevice(rdev, flags)
 	}
 	return nil, unix.ENXIO // sockets, block devices, freed files
