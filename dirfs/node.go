@@ -154,6 +154,9 @@ func (n *node) Getattr() (vfs.Attr, error) {
 	if sx.Mask&unix.STATX_BTIME != 0 {
 		a.Btime, a.HasBtime = ts(sx.Btime), true
 	}
+	// Whether it is a mount's root is the guest's mount table's business.
+	a.Attributes = sx.Attributes &^ unix.STATX_ATTR_MOUNT_ROOT
+	a.AttributesMask = sx.Attributes_mask &^ unix.STATX_ATTR_MOUNT_ROOT
 	return a, nil
 }
 

@@ -28,8 +28,9 @@ const statxBasic = unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_NLINK | unix.S
 	unix.STATX_GID | unix.STATX_ATIME | unix.STATX_MTIME | unix.STATX_CTIME |
 	unix.STATX_INO | unix.STATX_SIZE | unix.STATX_BLOCKS
 
-// statxBytes encodes attr as struct statx.
-func statxBytes(a *vfs.Attr, dev uint64, mntID int) []byte {
+// statxBytes encodes attr as struct statx; mountRoot says the file is its
+// mount's root (STATX_ATTR_MOUNT_ROOT, which every statx's mask has).
+func statxBytes(a *vfs.Attr, dev uint64, mntID int, mountRoot bool) []byte {
 	ts := func(t unix.Timespec) unix.StatxTimestamp {
 		return unix.StatxTimestamp{Sec: t.Sec, Nsec: uint32(t.Nsec)}
 	}
@@ -40,6 +41,10 @@ func statxBytes(a *vfs.Attr, dev uint64, mntID int) []byte {
 		Atime: ts(a.Atime), Ctime: ts(a.Ctime), Mtime: ts(a.Mtime),
 		Rdev_major: unix.Major(a.Rdev), Rdev_minor: unix.Minor(a.Rdev),
 		Dev_major: unix.Major(dev), Dev_minor: unix.Minor(dev), Mnt_id: uint64(mntID),
+		Attributes: a.Attributes, Attributes_mask: a.AttributesMask | unix.STATX_ATTR_MOUNT_ROOT,
+	}
+	if mountRoot {
+		st.Attributes |= unix.STATX_ATTR_MOUNT_ROOT
 	}
 	if a.HasBtime {
 		st.Mask |= unix.STATX_BTIME

@@ -167,6 +167,14 @@ func sysStatx(c *Call) Result {
 			return Errno(c.Mem.CopyOut(c.Args[4], hostStatxBytes(&st)))
 		}
 		defer f.DecRef()
+		if f.Reopened() {
+			// A pipe or socket reopened through /proc/self/fd/N.
+			var st unix.Statx_t
+			if err := unix.Statx(f.HostFD(), "", unix.AT_EMPTY_PATH, int(c.Args[3]), &st); err != nil {
+				return Errno(err)
+			}
+			return Errno(c.Mem.CopyOut(c.Args[4], hostStatxBytes(&st)))
+		}
 		vd = f.VD
 	} else {
 		vd, err = c.walk(c.fd(0), 1, flags)
@@ -187,7 +195,7 @@ func sysStatx(c *Call) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	return Errno(c.Mem.CopyOut(c.Args[4], statxBytes(&a, dev, vd.Mount.ID)))
+	return Errno(c.Mem.CopyOut(c.Args[4], statxBytes(&a, dev, vd.Mount.ID, vd.Dentry == vd.Mount.Root)))
 }
 
 // access is Linux's do_faccessat: the walk and the check are done with the

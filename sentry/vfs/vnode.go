@@ -52,6 +52,10 @@ type Attr struct {
 	Btime   unix.Timespec
 	// HasBtime reports whether Btime is known (statx STATX_BTIME).
 	HasBtime bool
+	// Attributes and AttributesMask are statx's stx_attributes and
+	// stx_attributes_mask as the filesystem has them (the sentry adds
+	// STATX_ATTR_MOUNT_ROOT, which is the mount's).
+	Attributes, AttributesMask uint64
 }
 
 // Type returns the S_IFMT bits of a.Mode.

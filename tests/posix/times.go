@@ -188,6 +188,16 @@ func statxFields(t *testing.T, dir string) {
 	if sx.Mask&unix.STATX_BTIME != 0 && sx.Btime.Sec > st.Ctim.Sec {
 		t.Fatalf("stx_btime %d after stx_ctime %d", sx.Btime.Sec, st.Ctim.Sec)
 	}
+	// STATX_ATTR_MOUNT_ROOT is in every mask, and set for a mount's root
+	// only ("/" is one).
+	if sx.Attributes_mask&unix.STATX_ATTR_MOUNT_ROOT == 0 || sx.Attributes&unix.STATX_ATTR_MOUNT_ROOT != 0 {
+		t.Fatalf("f: stx_attributes %#x mask %#x, want MOUNT_ROOT in the mask only", sx.Attributes, sx.Attributes_mask)
+	}
+	var sr unix.Statx_t
+	ok(t, unix.Statx(unix.AT_FDCWD, "/", 0, unix.STATX_BASIC_STATS, &sr), "statx(/)")
+	if sr.Attributes&unix.STATX_ATTR_MOUNT_ROOT == 0 {
+		t.Fatalf("/: stx_attributes %#x, want MOUNT_ROOT", sr.Attributes)
+	}
 	// Through a descriptor, and of a symlink itself.
 	fd := open(t, f, unix.O_RDONLY, 0)
 	var sf unix.Statx_t

@@ -52,6 +52,8 @@ func (n *inode) Getattr() (vfs.Attr, error) {
 	a := vfs.Attr{
 		Ino: n.ino, Mode: n.mode, Nlink: n.nlink, UID: n.uid, GID: n.gid, Rdev: n.rdev,
 		Blksize: 4096, Atime: n.atime, Mtime: n.mtime, Ctime: n.ctime, Btime: n.btime, HasBtime: true,
+		// As Linux's shmem_getattr: the inode flags tmpfs supports.
+		AttributesMask: unix.STATX_ATTR_APPEND | unix.STATX_ATTR_IMMUTABLE | unix.STATX_ATTR_NODUMP,
 	}
 	switch n.typ() {
 	case unix.S_IFREG:
