@@ -103,8 +103,6 @@ var knownGaps = map[[2]string]string{
 	{"special/unix-socket-rel", "sentry-tmpfs"}:   "gap: bind(2) of an AF_UNIX path fails with ENOENT",
 	{"special/unix-socket-names", "sentry-tmpfs"}: "gap: bind(2) of an AF_UNIX path fails with ENOENT",
 	{"special/unix-socket-long", "sentry-tmpfs"}:  "gap: bind(2) of an AF_UNIX path fails with ENOENT",
-	{"attr/chmod-chown-root", "sentry-tmpfs"}:     "bug: fchmodat(AT_SYMLINK_NOFOLLOW) changes a symlink's mode (Linux: EOPNOTSUPP)",
-	{"dir/getdents-deleted", "sentry-tmpfs"}:      "bug: getdents64 of a removed directory lists . and .. (Linux: ENOENT)",
 }
 
 func TestGuest(t *testing.T) {

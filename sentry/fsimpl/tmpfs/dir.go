@@ -61,6 +61,9 @@ func (n *inode) Readdir() ([]vfs.DirEntry, error) {
 	if n.children == nil {
 		return nil, unix.ENOTDIR
 	}
+	if n.nlink == 0 {
+		return nil, unix.ENOENT // removed (Linux's IS_DEADDIR)
+	}
 	ents := []vfs.DirEntry{
 		{Name: ".", Ino: n.ino, Type: unix.DT_DIR},
 		{Name: "..", Ino: n.parent.ino, Type: unix.DT_DIR},

@@ -107,6 +107,9 @@ func (n *inode) Setattr(sa *vfs.SetAttr) error {
 		}
 	}
 	if sa.Mask&vfs.SetMode != 0 {
+		if n.typ() == unix.S_IFLNK {
+			return unix.EOPNOTSUPP // a symlink's mode is fixed, as Linux's
+		}
 		n.mode = n.typ() | sa.Mode&07777
 	}
 	if sa.Mask&vfs.SetUID != 0 {
