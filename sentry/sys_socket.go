@@ -234,6 +234,15 @@ func sysBind(c *Call) Result {
 	if err := v.Access(ctx, parent, unix.W_OK|unix.X_OK); err != nil {
 		return Errno(err)
 	}
+	if sb, ok := parent.Dentry.Vnode().(vfs.SocketBinder); ok {
+		// A directory with no host directory (the sentry's tmpfs).
+		hostName, err := sb.BindSocket(name, h, 0o777&^ctx.Umask, ctx.Cred)
+		v.Forget(parent, name)
+		if err == nil {
+			c.Task.Kernel().sockNames.Store(hostName, p)
+		}
+		return Errno(err)
+	}
 	f, err := v.OpenAt(ctx, parent, unix.O_PATH)
 	if err != nil {
 		return Errno(err)

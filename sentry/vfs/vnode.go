@@ -187,6 +187,15 @@ type Typer interface {
 	Type() uint32
 }
 
+// SocketBinder is implemented by directory vnodes that have no host
+// directory to bind an AF_UNIX socket in (the sentry's tmpfs): BindSocket
+// binds the host socket sock and makes name a socket node for it with
+// permission bits mode, owned by cred; it returns the host address sock
+// was bound to, which getsockname then shows.
+type SocketBinder interface {
+	BindSocket(name string, sock int, mode uint32, cred *Cred) (hostName string, err error)
+}
+
 // TmpfileMaker is implemented by directory vnodes that can make an
 // unnamed regular file in themselves, for open(O_TMPFILE) (Linux's
 // inode_operations.tmpfile). Directories without it answer EOPNOTSUPP.

@@ -98,11 +98,7 @@ const sentryTmpfsFiles = 1 << 20
 // "gap" is a feature vkernel does not have; "bug" is a difference from Linux
 // in one it has (reported with a reproduction).
 var knownGaps = map[[2]string]string{
-	{"watch/inotify", "sentry-tmpfs"}:             "gap: inotify_add_watch fails with EOPNOTSUPP",
-	{"special/unix-socket", "sentry-tmpfs"}:       "gap: bind(2) of an AF_UNIX path fails with ENOENT",
-	{"special/unix-socket-rel", "sentry-tmpfs"}:   "gap: bind(2) of an AF_UNIX path fails with ENOENT",
-	{"special/unix-socket-names", "sentry-tmpfs"}: "gap: bind(2) of an AF_UNIX path fails with ENOENT",
-	{"special/unix-socket-long", "sentry-tmpfs"}:  "gap: bind(2) of an AF_UNIX path fails with ENOENT",
+	{"watch/inotify", "sentry-tmpfs"}: "gap: inotify_add_watch fails with EOPNOTSUPP",
 }
 
 func TestGuest(t *testing.T) {

@@ -17,6 +17,10 @@
 //     through "/proc/self/fd/N", so every open of the node shares one pipe,
 //     with the host's blocking and O_NONBLOCK semantics. Nothing is left on
 //     the host.
+//   - A socket bound in a tmpfs directory (SocketBinder) is bound on the
+//     host in a private temp directory, as a fifo is made; the node keeps
+//     an O_PATH descriptor of the host socket file, through which connect
+//     reaches it, and the name is removed at once.
 //   - A character device opens the host's own device node for the few
 //     harmless devices of hostDevices (null, zero, full, random, urandom,
 //     tty), checked by rdev after opening; any other device, and sockets,

@@ -101,7 +101,7 @@ func (fs *FS) newInodeLocked(mode, uid, gid uint32) *inode {
 	return &inode{
 		fs: fs, ino: fs.nextIno, mode: mode, nlink: 1, uid: uid, gid: gid,
 		atime: now, mtime: now, ctime: now, btime: now,
-		memfd: -1, fifo: -1,
+		memfd: -1, fifo: -1, sock: -1,
 	}
 }
 

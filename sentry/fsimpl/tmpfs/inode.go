@@ -33,6 +33,7 @@ type inode struct {
 	target   string            // symlinks only
 	memfd    int               // regular files: the data; -1 otherwise
 	fifo     int               // fifos: O_PATH fd of the host fifo; -1 otherwise
+	sock     int               // bound sockets: O_PATH fd of the host socket file; -1 otherwise
 	// freed is set once the inode is gone (no link, no reference) and
 	// uncounted from FS.inodes.
 	freed bool
@@ -203,6 +204,10 @@ func (n *inode) maybeFreeLocked() {
 	if n.fifo >= 0 {
 		unix.Close(n.fifo)
 		n.fifo = -1
+	}
+	if n.sock >= 0 {
+		unix.Close(n.sock)
+		n.sock = -1
 	}
 }
 

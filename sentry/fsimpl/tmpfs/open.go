@@ -58,6 +58,19 @@ func (n *inode) Open(flags int) (vfs.FileImpl, error) {
 		return n.openFifo(flags)
 	}
 	if flags&unix.O_PATH != 0 {
+		if typ == unix.S_IFSOCK {
+			// The bound host socket, so that connect reaches it
+			// through /proc/self/fd/N.
+			n.fs.mu.Lock()
+			defer n.fs.mu.Unlock()
+			if n.sock >= 0 {
+				fd, err := unix.Open(procPath(n.sock), unix.O_PATH|unix.O_CLOEXEC, 0)
+				if err != nil {
+					return nil, errnoOf(err)
+				}
+				return &file{fd: fd}, nil
+			}
+		}
 		return placeholder(unix.O_PATH)
 	}
 	if flags&unix.O_DIRECTORY != 0 && typ != unix.S_IFDIR {

@@ -420,3 +420,36 @@ func TestNewFileTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestBindSocket: a socket bound in a tmpfs directory is a socket node,
+// connectable through an O_PATH open of it; a name in use is EADDRINUSE.
+func TestBindSocket(t *testing.T) {
+	fs := New(Options{})
+	root := fs.Root().(*inode)
+	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(s)
+	if _, err := root.BindSocket("s", s, 0o755, cred); err != nil {
+		t.Fatalf("BindSocket = %v", err)
+	}
+	must(t, unix.Listen(s, 1))
+	v := lookup(t, root, "s")
+	if a := attr(t, v); a.Mode != unix.S_IFSOCK|0o755 || a.UID != cred.UID {
+		t.Errorf("mode %o uid %d, want %o %d", a.Mode, a.UID, unix.S_IFSOCK|0o755, cred.UID)
+	}
+	f, err := v.Open(unix.O_PATH)
+	must(t, err)
+	defer f.Close()
+	c, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(c)
+	if err := unix.Connect(c, &unix.SockaddrUnix{Name: procPath(f.HostFD())}); err != nil {
+		t.Errorf("connect through the node: %v", err)
+	}
+	s2, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	must(t, err)
+	defer unix.Close(s2)
+	if _, err := root.BindSocket("s", s2, 0o755, cred); err != unix.EADDRINUSE {
+		t.Errorf("BindSocket over a name = %v, want EADDRINUSE", err)
+	}
+}
