@@ -1,6 +1,8 @@
 package guest
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,5 +176,143 @@ func TestBootStop(t *testing.T) {
 	}
 	if b, _ := exec.Command("pgrep", "-f", "sleep 1000").Output(); len(b) > 0 {
 		t.Errorf("guest processes left after SIGTERM: %s", b)
+	}
+}
+
+// hostSleeps returns the host pids of `sleep ARG` processes (pgrep -x -f).
+func hostSleeps(t *testing.T, arg string) []string {
+	t.Helper()
+	out, err := exec.Command("pgrep", "-x", "-f", "sleep "+arg).Output()
+	if err != nil {
+		if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 1 {
+			return nil // none
+		}
+		t.Fatalf("pgrep: %v", err)
+	}
+	return strings.Fields(string(out))
+}
+
+// sleepArg is a sleep duration no other process on the host uses: the
+// guest's processes are found by it on the host.
+func sleepArg(k int) string {
+	return fmt.Sprint(10000000 + 10*os.Getpid() + k)
+}
+
+// TestBootReboot: the guest's reboot boots it again (init runs anew, a
+// file on a --mount counts the boots: reboot on the first, poweroff on the
+// second); a name the guest set with hostname is its own (the host's
+// stays) and the new boot starts from --hostname again; poweroff -f with
+// a guest process left running ends vkernel with status 0 and that
+// process gone.
+func TestBootReboot(t *testing.T) {
+	if _, err := exec.LookPath("pgrep"); err != nil {
+		t.Skip("no pgrep on the host")
+	}
+	share := t.TempDir()
+	left := sleepArg(0)
+	root := bootTree(t, map[string]string{
+		"etc/inittab": "::once:/bin/sh /etc/job.sh\n",
+		"etc/job.sh": `echo boot >> /data/boots
+n=$(wc -l < /data/boots)
+echo "boot $n host $(hostname)"
+hostname guest-set-$n
+if [ $n = 1 ]; then reboot; sleep 60; echo not-rebooted; exit 1; fi
+sleep ` + left + ` &
+# (poweroff once the child runs sleep, not before its exec)
+mount -t proc proc /proc
+until [ "$(cat /proc/$!/comm)" = sleep ]; do :; done
+echo "left $(hostname)"
+poweroff -f
+`,
+		"data/.keep": "",
+	})
+	hostName, _ := os.Hostname()
+	out, status := boot(t, "--root", root, "--mount", share+":/data", "--hostname", "vk1")
+	if status != 0 {
+		t.Errorf("vkernel boot exited %d, want 0 after the second boot's poweroff\n%s", status, out)
+	}
+	i1, i2 := strings.Index(out, "boot 1 host vk1\n"), strings.Index(out, "boot 2 host vk1\n")
+	if i1 < 0 || i2 < i1 || !strings.Contains(out, "left guest-set-2\n") || strings.Contains(out, "not-rebooted") {
+		t.Errorf("console: want boot 1 then boot 2, each from --hostname vk1, then the job's hostname:\n%s", out)
+	}
+	if b, err := os.ReadFile(filepath.Join(share, "boots")); err != nil || string(b) != "boot\nboot\n" {
+		t.Errorf("boots counted on the host: %q, %v; want two", b, err)
+	}
+	if now, _ := os.Hostname(); now != hostName {
+		t.Errorf("the host's name changed from %q to %q", hostName, now)
+	}
+	// vkernel exits once every guest process is gone.
+	if pids := hostSleeps(t, left); len(pids) != 0 {
+		t.Errorf("the guest's background sleep %v outlived vkernel's poweroff", pids)
+		for _, p := range pids {
+			exec.Command("kill", "-9", p).Run()
+		}
+	}
+}
+
+// TestKillVkernel: SIGKILL to vkernel (boot or run), which can do nothing
+// about it, still takes every guest process with it.
+func TestKillVkernel(t *testing.T) {
+	if _, err := exec.LookPath("pgrep"); err != nil {
+		t.Skip("no pgrep on the host")
+	}
+	bin := needBin(t)
+	bg, fg := sleepArg(1), sleepArg(2)
+	script := "sleep " + bg + " & echo started; exec sleep " + fg
+	busybox := needRootfs(t, "busybox")
+	for _, tc := range []struct {
+		name string
+		argv func() []string
+	}{
+		{"boot", func() []string {
+			root := bootTree(t, map[string]string{"etc/inittab": "::once:/bin/sh -c '" + script + "'\n"})
+			return []string{bin, "boot", "--root", root}
+		}},
+		{"run", func() []string { return []string{bin, "run", "--root", busybox, "--", "/bin/sh", "-c", script} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			argv := tc.argv()
+			cmd := exec.Command(argv[0], argv[1:]...)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan struct{})
+			go func() { io.Copy(io.Discard, out); cmd.Wait(); close(exited) }()
+			defer func() {
+				cmd.Process.Kill()
+				<-exited
+				for _, p := range append(hostSleeps(t, bg), hostSleeps(t, fg)...) {
+					exec.Command("kill", "-9", p).Run()
+				}
+			}()
+			var pids []string
+			for end := time.Now().Add(20 * time.Second); len(pids) < 2 && time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+				pids = append(hostSleeps(t, bg), hostSleeps(t, fg)...)
+			}
+			if len(pids) != 2 {
+				t.Fatalf("found %v of the guest's two sleeps on the host", pids)
+			}
+			if err := cmd.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				t.Fatal("vkernel still running 10 s after SIGKILL")
+			}
+			var left []string
+			for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+				if left = append(hostSleeps(t, bg), hostSleeps(t, fg)...); len(left) == 0 {
+					break
+				}
+			}
+			if len(left) != 0 {
+				t.Errorf("guest processes %v still alive 5 s after vkernel was killed", left)
+			}
+		})
 	}
 }
