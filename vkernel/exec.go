@@ -26,6 +26,7 @@ package vkernel
 
 import (
 	"fmt"
+	"slices"
 	"os"
 	"sync"
 	"unsafe"
@@ -60,10 +61,13 @@ type execState struct {
 // the tracer thread and the notification servers.
 type execTable struct {
 	mu sync.Mutex
-	// m and slots are protected by mu.
+	// m, slots and slotWaiters are protected by mu.
 	m map[int]*execState
 	// slots has bit i set while scratch slot i is taken (execargs.go).
 	slots uint64
+	// slotWaiters are threads stopped at their marker's exit waiting for
+	// a free slot, in arrival order.
+	slotWaiters []int
 }
 
 func (e *execTable) get(tid int) *execState {
@@ -72,7 +76,10 @@ func (e *execTable) get(tid int) *execState {
 	return e.m[tid]
 }
 
+// put records tid's exec, dropping one it had (a thread that vanished
+// mid-exec and whose id came back).
 func (e *execTable) put(tid int, s *execState) {
+	e.forget(tid)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.m == nil {
@@ -81,26 +88,44 @@ func (e *execTable) put(tid int, s *execState) {
 	e.m[tid] = s
 }
 
-// forget drops tid's exec and the plan's file.
+// forget drops tid's exec, its slot and the plan's file.
 func (e *execTable) forget(tid int) {
 	e.mu.Lock()
-	s := e.m[tid]
-	delete(e.m, tid)
-	if s != nil {
-		e.freeSlotLocked(s)
-	}
+	s := e.dropLocked(tid)
 	e.mu.Unlock()
 	if s != nil {
 		s.plan.Release()
 	}
 }
 
+// dropLocked removes tid's exec and frees its slot; the caller releases
+// the plan.
+//
+// Preconditions: e.mu is held.
+func (e *execTable) dropLocked(tid int) *execState {
+	s := e.m[tid]
+	delete(e.m, tid)
+	if s != nil {
+		e.freeSlotLocked(s)
+	}
+	e.slotWaiters = slices.DeleteFunc(e.slotWaiters, func(w int) bool { return w == tid })
+	return s
+}
+
+// rename moves the exec of thread from to id to: a non-leader that
+// executed takes over the leader's id. An exec the leader had in flight
+// is dropped (the leader is gone; the kernel reports no exit for it).
 func (e *execTable) rename(from, to int) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	var dropped *execState
 	if s, ok := e.m[from]; ok {
+		dropped = e.dropLocked(to)
 		delete(e.m, from)
 		e.m[to] = s
+	}
+	e.mu.Unlock()
+	if dropped != nil {
+		dropped.plan.Release()
 	}
 }
 
@@ -178,7 +203,7 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 	}
 	ret := int64(regs.Rax)
 	debugf("exit stop %d stage %d ret %d", tid, s.stage, ret)
-	if want := expectedCall(s.stage); regs.Orig_rax != want {
+	if want := expectedCall(s.stage); regs.Orig_rax != want || s.stage == stageScratch && regs.Rdi != scratchBase {
 		// A call of the guest's signal handler, not the one we wait for.
 		t.resume(tid, 0)
 		return
@@ -198,13 +223,15 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 			return
 		}
 		s.fd = int(ret)
-		if m.execs.takeSlot(s) {
-			injectScratchMmap(tid, &regs)
-			s.stage = stageScratch
-			unix.PtraceSyscall(tid, 0)
+		if !m.execs.takeSlot(s, tid) {
+			// Every slot is in use: the thread waits, stopped here,
+			// until an exec ends (serveSlotWaiters). Writing below the
+			// stack pointer instead could overwrite a vfork parent.
 			return
 		}
-		m.setUpExecveat(t, tid, &regs, s, 0)
+		injectScratchMmap(tid, &regs)
+		s.stage = stageScratch
+		unix.PtraceSyscall(tid, 0)
 	case stageScratch:
 		base := uint64(0)
 		if scratchReady(&guestMemory{tid: tid}, ret) {

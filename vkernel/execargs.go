@@ -25,8 +25,9 @@ import (
 // vkernel, so that two vfork children of one process, exec'ing at once,
 // never share one. Only the pages written are ever backed.
 //
-// If the area cannot be had (the address is taken by the guest, no slot is
-// free), the arrays go below the stack pointer as before.
+// While every slot is taken an exec waits, stopped, for one. If the area
+// cannot be had (the address is taken by the guest, the mmap fails under
+// RLIMIT_AS), the arrays go below the stack pointer as before.
 const (
 	scratchBase  = 0x6f5e_0000_0000
 	execSlots    = 32
@@ -45,10 +46,22 @@ const redZone = 128
 // slotAddr is the address of scratch slot i.
 func slotAddr(i int) uint64 { return scratchBase + 4096 + uint64(i)*maxExecArgs }
 
-// takeSlot gives s a free scratch slot; false when none is free.
-func (e *execTable) takeSlot(s *execState) bool {
+// takeSlot gives s, thread tid's exec, a free scratch slot; when none is
+// free it queues tid (serveSlotWaiters) and reports false.
+func (e *execTable) takeSlot(s *execState, tid int) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.takeSlotLocked(s) {
+		return true
+	}
+	e.slotWaiters = append(e.slotWaiters, tid)
+	return false
+}
+
+// takeSlotLocked gives s a free scratch slot, if any.
+//
+// Preconditions: e.mu is held.
+func (e *execTable) takeSlotLocked(s *execState) bool {
 	for i := 0; i < execSlots; i++ {
 		if e.slots&(1<<i) == 0 {
 			e.slots |= 1 << i
@@ -57,6 +70,44 @@ func (e *execTable) takeSlot(s *execState) bool {
 		}
 	}
 	return false
+}
+
+// nextWaiter gives the first thread waiting for a slot one, if one is
+// free, and returns it; 0 when there is none to serve.
+func (e *execTable) nextWaiter() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for len(e.slotWaiters) > 0 {
+		tid := e.slotWaiters[0]
+		s := e.m[tid]
+		if s == nil || s.stage != stageMarker {
+			e.slotWaiters = e.slotWaiters[1:]
+			continue
+		}
+		if !e.takeSlotLocked(s) {
+			return 0
+		}
+		e.slotWaiters = e.slotWaiters[1:]
+		return tid
+	}
+	return 0
+}
+
+// serveSlotWaiters lets the threads waiting for a scratch slot go on while
+// slots are free. Tracer thread only.
+func (m *Machine) serveSlotWaiters() {
+	for tid := m.execs.nextWaiter(); tid != 0; tid = m.execs.nextWaiter() {
+		var regs unix.PtraceRegs
+		if unix.PtraceGetRegs(tid, &regs) != nil {
+			m.execs.forget(tid)
+			continue
+		}
+		injectScratchMmap(tid, &regs)
+		if s := m.execs.get(tid); s != nil {
+			s.stage = stageScratch
+		}
+		unix.PtraceSyscall(tid, 0)
+	}
 }
 
 // freeSlotLocked returns s's slot.

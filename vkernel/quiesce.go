@@ -18,7 +18,8 @@ import (
 type quiescence struct {
 	// waiting are siblings interrupted but not yet seen stopped.
 	waiting map[int]bool
-	// held are stopped siblings and the signal to deliver when they go on.
+	// held are stopped siblings and the signal to deliver when they go on
+	// (heldSyscallStop: a syscall stop, replayed through syscallExitStop).
 	held map[int]int
 	// asleep are siblings that were asleep in the kernel when interrupted:
 	// they cannot run guest code without first passing through the stop,
@@ -29,6 +30,9 @@ type quiescence struct {
 	// goes on; false means it has resumed the thread itself.
 	ready func() bool
 }
+
+// heldSyscallStop marks a held sibling stopped at a syscall stop.
+const heldSyscallStop = -1
 
 // quiesce interrupts tid's sibling threads and, once they are all stopped,
 // runs ready and resumes tid.
@@ -80,9 +84,15 @@ func (t *tracer) siblingStopped(tid int, ws unix.WaitStatus) bool {
 	sig := ws.StopSignal()
 	event := int(ws>>16) & 0xff
 	switch {
-	case event == unix.PTRACE_EVENT_STOP, sig == unix.SIGTRAP|0x80:
+	case event == unix.PTRACE_EVENT_STOP:
 		q.held[tid] = 0
+	case sig == unix.SIGTRAP|0x80:
+		// A syscall stop of the sibling's own exec dance, or of a call
+		// restarted after a signal: it is handled when the sibling goes
+		// on, as it would have been.
+		q.held[tid] = heldSyscallStop
 	case event == 0:
+		restartServed(tid)
 		q.held[tid] = int(sig)
 	default:
 		return false
@@ -118,6 +128,10 @@ func (t *tracer) release(tid int) {
 	delete(t.quiesced, tid)
 	for sib, sig := range q.held {
 		delete(t.heldBy, sib)
+		if sig == heldSyscallStop {
+			t.m.syscallExitStop(t, sib)
+			continue
+		}
 		t.resume(sib, sig)
 	}
 	for sib := range q.waiting {

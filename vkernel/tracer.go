@@ -75,6 +75,8 @@ func (t *tracer) loop() {
 		case ws.Stopped():
 			t.stopped(tid, ws)
 		}
+		// An exec that ended freed its scratch slot for one waiting.
+		t.m.serveSlotWaiters()
 	}
 }
 

@@ -78,3 +78,16 @@ func TestVforkExec(t *testing.T) {
 		})
 	}
 }
+
+// TestExecRace runs testdata/execrace.c natively and in the guest: two
+// threads whose execs fail at once both see E2BIG and the process goes on
+// (an exec's stops held while a sibling executes are not lost), and 40
+// threads' vfork children exec'ing together never write in their
+// parents' memory (more execs in flight than scratch slots wait for one).
+func TestExecRace(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "execrace")
+	buildC(t, "execrace.c", "-static", filepath.Join(host, "execrace"))
+	sameAsNative(t, root, []string{guest + "/execrace"},
+		"racing failed execs: 0 went wrong\nracing vforks: parent bytes changed 0, children failed 0\n")
+}
