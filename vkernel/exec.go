@@ -26,8 +26,8 @@ package vkernel
 
 import (
 	"fmt"
-	"slices"
 	"os"
+	"slices"
 	"sync"
 	"unsafe"
 
