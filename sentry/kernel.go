@@ -108,7 +108,9 @@ type Kernel struct {
 	// straceMu serializes strace lines.
 	straceMu sync.Mutex
 
-	utsMu sync.Mutex
+	// hostUTS is set when the guest shares the host's UTS namespace.
+	hostUTS atomic.Bool
+	utsMu   sync.Mutex
 	// hostname and domainname are the guest's UTS names (sys_uts.go).
 	// Protected by utsMu.
 	hostname, domainname string

@@ -26,7 +26,7 @@ func sysSetdomainname(c *Call) Result { return setUTSName(c, &c.Task.Kernel().do
 // setUTSName serves sethostname and setdomainname (kernel/sys.c): the
 // capability first, then the length, then the copy.
 func setUTSName(c *Call, name *string) Result {
-	if !c.Task.Creds.VFS().HasCap(unix.CAP_SYS_ADMIN) {
+	if !c.Task.Creds.VFS().HasCap(unix.CAP_SYS_ADMIN) || c.Task.Kernel().hostUTS.Load() {
 		return Errno(unix.EPERM)
 	}
 	n := int64(int32(c.Args[1]))
@@ -43,6 +43,11 @@ func setUTSName(c *Call, name *string) Result {
 	k.utsMu.Unlock()
 	return Result{Continue: true}
 }
+
+// HostUTS records that the guest shares the host's UTS namespace (no
+// namespace could be made): its sethostname and setdomainname are then
+// EPERM, so that it never renames the host.
+func (k *Kernel) HostUTS() { k.hostUTS.Store(true) }
 
 // Hostname returns the guest's node name.
 func (k *Kernel) Hostname() string {

@@ -112,6 +112,9 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	proc := func() vfs.Filesystem { return procfs.New(v, k.ProcSource()) }
 	types := map[string]sentry.NewFilesystem{}
 	console := stdioConsole()
+	if cfg.Cred != nil {
+		console.Own(cfg.Cred.RUID, cfg.Cred.RGID)
+	}
 	cfg.FS.Console = console
 	for name, f := range rootfs.Types(shares, proc, console) {
 		types[name] = f
@@ -308,6 +311,8 @@ func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
 	p, err := os.StartProcess(exe, argv, attr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: warning: no pid namespace (%v); the guest sees host pids\n", err)
+		// Nor a UTS namespace: the guest's host name is the host's.
+		m.kernel.HostUTS()
 		attr.Sys.Cloneflags = 0
 		attr.Sys.UidMappings, attr.Sys.GidMappings = nil, nil
 		p, err = os.StartProcess(exe, argv, attr)

@@ -60,3 +60,13 @@ func TestReopenedPipe(t *testing.T) {
 	sameAsNative(t, root, []string{"/bin/sh", "-c",
 		`exec 3</dev/stdin; perl -e 'open(F, "<&=3") or die; @s = stat(F); printf "%o\n", $s[2]'`}, "10600\n")
 }
+
+// TestProcMapsPrivate: another user cannot read a process's maps (Linux
+// asks for ptrace access), its owner can.
+func TestProcMapsPrivate(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", `sleep 100 & pid=$!
+setpriv --reuid 1000 --regid 1000 --clear-groups cat /proc/$pid/maps >/dev/null 2>&1; echo "user: $?"
+cat /proc/$pid/maps >/dev/null; echo "owner: $?"
+kill $pid`}, "user: 1\nowner: 0\n")
+}

@@ -17,6 +17,17 @@ import (
 type Console struct {
 	fd int // vkernel's own descriptor of the terminal; never closed
 	st unix.Stat_t
+	// uid and gid own /dev/console: the guest's first user, as a
+	// terminal belongs to who logged in on it (never the host user's
+	// numbers, which a guest user could share).
+	uid, gid uint32
+}
+
+// Own gives /dev/console to guest user uid and group gid, mode 0600.
+func (c *Console) Own(uid, gid uint32) {
+	if c != nil {
+		c.uid, c.gid = uid, gid
+	}
 }
 
 // NewConsole returns the console behind vkernel's descriptor fd, nil when

@@ -37,7 +37,7 @@ var dirs = []struct {
 
 // New makes a populated devfs. A host device that is missing or is not a
 // character device is left out. With console, /dev/console is that
-// terminal (its owner and mode the host's).
+// terminal (crw------- of the guest's first user).
 func New(console *Console) *FS {
 	fs := &FS{tmpfs.New(tmpfs.Options{Mode: 0o755})}
 	if console != nil {
@@ -46,8 +46,7 @@ func New(console *Console) *FS {
 	root := fs.Root()
 	root0 := vfs.RootCred()
 	if console != nil {
-		st := &console.st
-		root.Mknod("console", unix.S_IFCHR|st.Mode&07777, st.Rdev, &vfs.Cred{UID: st.Uid, GID: st.Gid})
+		root.Mknod("console", unix.S_IFCHR|0o600, console.st.Rdev, &vfs.Cred{UID: console.uid, GID: console.gid})
 	}
 	for _, name := range devices {
 		var st unix.Stat_t

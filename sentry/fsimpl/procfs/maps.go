@@ -17,7 +17,9 @@ import (
 // the mount whose host directory holds the file (same host device, longest
 // host path) turns the host path into the guest's, and its device number
 // replaces the host's. A name no mount holds (a memfd of the sentry's
-// tmpfs, an anonymous region's [heap], [stack], [vdso]) is left as it is.
+// tmpfs, an anonymous region's [heap], [stack], [vdso]) is left as it is;
+// a host path that no mount holds is not shown at all. Mounts seen from
+// the process's root come first, then the whole tree's.
 
 func genMaps(n *node) ([]byte, error) { return hostMaps(n, "maps") }
 
@@ -32,6 +34,9 @@ func hostMaps(n *node, name string) ([]byte, error) {
 		return nil, err
 	}
 	hp := hostPrefixes(n.fs.v, n.pr.p.Root())
+	if root, ok := treeRoot(n.fs.v); ok {
+		hp = append(hp, hostPrefixes(n.fs.v, root)...)
+	}
 	var out bytes.Buffer
 	for _, line := range strings.SplitAfter(string(b), "\n") {
 		if line == "" {
@@ -40,6 +45,16 @@ func hostMaps(n *node, name string) ([]byte, error) {
 		out.WriteString(hp.mapsLine(line))
 	}
 	return out.Bytes(), nil
+}
+
+// treeRoot is the root of the mount tree: the first mount with no parent.
+func treeRoot(v *vfs.VFS) (vfs.VirtualDentry, bool) {
+	for _, m := range v.Mounts() {
+		if m.Parent == nil {
+			return v.Root(m), true
+		}
+	}
+	return vfs.VirtualDentry{}, false
 }
 
 // hostPrefix is a visible mount whose root is the host directory dir on
@@ -140,9 +155,16 @@ func (ps prefixes) mapsLine(line string) string {
 	}
 	gpath, dev, ok := ps.guest(path, unix.Mkdev(uint32(maj), uint32(min)))
 	if !ok {
-		return line
+		if strings.HasPrefix(path, "/memfd:") {
+			return line // a memfd's name is no host path
+		}
+		// A host path no mount of the guest holds is never shown.
+		gpath, dev, suffix = "", 0, ""
 	}
 	head := fmt.Sprintf("%s %s %s %02x:%02x %s", f[0], f[1], f[2], unix.Major(dev), unix.Minor(dev), f[4])
+	if gpath == "" {
+		return head + " \n"
+	}
 	// The kernel pads the name to a fixed column (show_map_vma).
 	if pad := start - len(head); pad > 0 {
 		head += strings.Repeat(" ", pad)
