@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"vkernel/tests/harness"
 )
 
 // bootTree copies the busybox rootfs into a fresh directory and adds
@@ -18,21 +20,8 @@ func bootTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	src := needRootfs(t, "busybox")
 	dst := filepath.Join(t.TempDir(), "root")
-	if err := os.Mkdir(dst, 0o755); err != nil {
+	if err := harness.CopyRootfs(src, dst); err != nil {
 		t.Fatal(err)
-	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		// Other test packages work in the shared tree meanwhile.
-		if e.Name() == "work" || strings.HasPrefix(e.Name(), "confine-") {
-			continue
-		}
-		if out, err := exec.Command("cp", "-a", filepath.Join(src, e.Name()), dst).CombinedOutput(); err != nil {
-			t.Fatalf("copying the busybox rootfs: %v\n%s", err, out)
-		}
 	}
 	for p, content := range files {
 		full := filepath.Join(dst, p)
