@@ -64,7 +64,10 @@ const (
 
 // PrepareExec resolves an execve or execveat: the program, #!
 // interpreters and the ELF interpreter, each through the guest's VFS.
-func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*ExecPlan, error) {
+//
+// fetch, when set, gives the sentry a duplicate of a guest descriptor that
+// is not in the table (for an execveat of it: fexecve of a memfd).
+func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fetch func(fd int) (int, error)) (*ExecPlan, error) {
 	dirfd, pathAddr, argvAddr, envpAddr, at := int32(unix.AT_FDCWD), args[0], args[1], args[2], uint64(0)
 	if nr == unix.SYS_EXECVEAT {
 		dirfd, pathAddr, argvAddr, envpAddr, at = int32(args[0]), args[1], args[2], args[3], args[4]
@@ -91,7 +94,21 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64) (*
 	if path == "" && at&unix.AT_EMPTY_PATH != 0 && dirfd != unix.AT_FDCWD {
 		f, ok := t.FDs.Get(int(dirfd))
 		if !ok {
-			return nil, unix.EBADF
+			if fetch == nil || dirfd < 0 {
+				return nil, unix.EBADF
+			}
+			h, err := fetch(int(dirfd))
+			if err != nil {
+				return nil, unix.EBADF
+			}
+			if len(argv) == 0 {
+				argv = []string{""}
+			}
+			p, err := k.planHostFD(ctx, &refs, h, int(dirfd), guestCloexec(t.TID, int(dirfd)), argv, envp)
+			if p != nil {
+				p.ExecFn = "/dev/fd/" + strconv.Itoa(int(dirfd))
+			}
+			return p, err
 		}
 		f.VD.IncRef()
 		vd = refs.hold(f.VD)

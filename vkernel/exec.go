@@ -156,7 +156,8 @@ func (m *Machine) execStop(t *tracer, tid int) {
 		return
 	}
 	args := [6]uint64{regs.Rdi, regs.Rsi, regs.Rdx, regs.R10, regs.R8, regs.R9}
-	plan, err := m.kernel.PrepareExec(task, &guestMemory{tid: tid}, uintptr(regs.Orig_rax), args)
+	fetch := (&notifFDs{tid: tid}).Fetch
+	plan, err := m.kernel.PrepareExec(task, &guestMemory{tid: tid}, uintptr(regs.Orig_rax), args, fetch)
 	if err != nil {
 		m.kernel.TraceExec(task, uintptr(regs.Orig_rax), args, plan, err)
 		skipSyscall(tid, &regs, errnoOf(err))

@@ -130,3 +130,8 @@ func (v *VFS) mayDelete(cred *Cred, dir *Dentry, victim *Dentry, isDir bool) err
 	}
 	return nil
 }
+
+// MayExec checks that cred may execute a file with attr, as
+// generic_permission with MAY_EXEC: for a file that is no position in
+// the tree (a descriptor the guest made itself).
+func MayExec(cred *Cred, attr *Attr) error { return permission(cred, attr, mayExec) }

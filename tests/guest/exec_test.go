@@ -91,3 +91,18 @@ func TestExecRace(t *testing.T) {
 	sameAsNative(t, root, []string{guest + "/execrace"},
 		"racing failed execs: 0 went wrong\nracing vforks: parent bytes changed 0, children failed 0\n")
 }
+
+// TestMemfdExec compiles testdata/memexec.c (static, and dynamic run as
+// "dynamic") and runs it natively and in the guest: fexecve of memfds the
+// program made, a program and a #! script, with and without
+// close-on-exec, and what the new image sees.
+func TestMemfdExec(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "memexec")
+	buildC(t, "memexec.c", "-static", filepath.Join(host, "memexec"))
+	sameAsNative(t, root, []string{guest + "/memexec"}, "program, close-on-exec: status 0\n")
+	// A dynamic program from a close-on-exec memfd is a known gap (its
+	// loader opens it by name after the exec): that step is skipped.
+	buildC(t, "memexec.c", "-no-pie", filepath.Join(host, "memexec-dyn"))
+	sameAsNative(t, root, []string{"/bin/bash", "-c", "exec -a dynamic " + guest + "/memexec-dyn"}, "program: status 0\n")
+}
