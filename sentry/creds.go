@@ -91,6 +91,14 @@ func UserCreds(uid, gid uint32) *Creds {
 	return c
 }
 
+// wouldBeSecure reports whether an exec of a file with mode, owner and
+// group, nosuid or not, would be a secure one (execLocked's answer), with
+// nothing changed.
+func (c *Creds) wouldBeSecure(mode, fileUID, fileGID uint32, nosuid bool) bool {
+	n := c.Fork()
+	return n.execLocked(mode, fileUID, fileGID, nosuid)
+}
+
 // Fork returns a copy for a new task.
 func (c *Creds) Fork() *Creds {
 	c.mu.Lock()
@@ -179,8 +187,9 @@ func (c *Creds) inGroupLocked(gid uint32) bool {
 // capabilities, which the sentry does not read.
 //
 // Preconditions: c.mu is held.
-func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid bool) {
+func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid bool) (secure bool) {
 	oldEUID, oldPermitted := c.EUID, c.CapPermitted
+	oldRUID, oldRGID := c.RUID, c.RGID
 	// bprm_fill_uid: the set-id bits, unless nosuid or no_new_privs.
 	if !nosuid && !c.NoNewPrivs {
 		if mode&unix.S_ISUID != 0 {
@@ -226,6 +235,11 @@ func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid bool) {
 		c.CapEffective = c.CapAmbient
 	}
 	c.Securebits &^= secbitKeepCaps
+	// bprm->secureexec, which the loader sees as AT_SECURE: a set-id
+	// exec (new effective ids other than the old real ones), or one that
+	// gives a non-root real user capabilities.
+	return c.EUID != oldRUID || c.EGID != oldRGID ||
+		c.RUID != 0 && (effective || c.CapPermitted&^c.CapAmbient != 0)
 }
 
 // accessVFS returns the identity access and faccessat (without

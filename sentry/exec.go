@@ -33,6 +33,15 @@ type ExecPlan struct {
 	ExecFn string
 	// Comm is the task's name after the exec.
 	Comm string
+	// Prog is the program file a loader is given by name (Argv[ProgArg]);
+	// nil when the program is executed itself.
+	Prog    *vfs.File
+	ProgArg int
+	// Secure says the exec is a privileged one (secureexec): Envp has
+	// lost the variables a loader must not honour then, and the loader is
+	// given Prog as an open descriptor, so that no rename between the
+	// sentry's check and the loader's open can swap it.
+	Secure bool
 	// Mode, UID and GID are the program file's; NoSuid is its mount's
 	// nosuid: exec honours setuid and setgid bits virtually with them.
 	Mode, UID, GID uint32
@@ -47,6 +56,10 @@ func (p *ExecPlan) Release() {
 	if p.File != nil {
 		p.File.DecRef()
 		p.File = nil
+	}
+	if p.Prog != nil {
+		p.Prog.DecRef()
+		p.Prog = nil
 	}
 	if p.ExeVD.Ok() {
 		p.ExeVD.DecRef()
@@ -107,6 +120,9 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 			p, err := k.planHostFD(ctx, &refs, h, int(dirfd), guestCloexec(t.TID, int(dirfd)), argv, envp)
 			if p != nil {
 				p.ExecFn = "/dev/fd/" + strconv.Itoa(int(dirfd))
+				if p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid); p.Secure {
+					p.Envp = secureEnv(p.Envp)
+				}
 			}
 			return p, err
 		}
@@ -161,6 +177,9 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 	}
 	p, err := k.planExec(ctx, &refs, vd, name, argv, envp, 0)
 	if p != nil {
+		if p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid); p.Secure {
+			p.Envp = secureEnv(p.Envp)
+		}
 		p.ExecFn = execfn
 		if at&unix.AT_EMPTY_PATH != 0 && path == "" {
 			execfn = ""
@@ -240,7 +259,7 @@ func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, 
 			plan.Release()
 			return nil, err
 		}
-		f.DecRef()
+		plan.Prog, plan.ProgArg = f, 3
 		plan.File = ifile
 		// The loader opens the program by this name, relative to the cwd as
 		// execve's was; without a slash it would search library paths.
@@ -367,7 +386,11 @@ func readStrings(mem Memory, addr uint64) ([]string, error) {
 
 // ExecDone records that t now runs the image plan describes: descriptors
 // marked close-on-exec are gone and the table is the process's own.
-func (k *Kernel) ExecDone(t *Task, p *ExecPlan) {
+//
+// It reports whether the exec is a secure one (Linux's secureexec: a
+// set-id exec, or one that gives capabilities to a non-root real user),
+// which the new image must be told through AT_SECURE.
+func (k *Kernel) ExecDone(t *Task, p *ExecPlan) (secure bool) {
 	old := t.FDs
 	t.FDs = old.Fork()
 	old.DecRef()
@@ -378,9 +401,10 @@ func (k *Kernel) ExecDone(t *Task, p *ExecPlan) {
 	t.TG.setExec(p.Exe, p.ExeVD, p.GuestArgv, p.Envp)
 	t.SetComm(p.Comm)
 	t.Creds.mu.Lock()
-	t.Creds.execLocked(p.Mode, p.UID, p.GID, p.NoSuid)
+	secure = t.Creds.execLocked(p.Mode, p.UID, p.GID, p.NoSuid)
 	t.Creds.mu.Unlock()
 	k.TraceExec(t, unix.SYS_EXECVE, [6]uint64{}, p, nil)
+	return secure
 }
 
 // CanExec reports why the guest program at path (walked from ctx's root)

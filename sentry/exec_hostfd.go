@@ -70,8 +70,10 @@ func (k *Kernel) planHostFD(ctx *vfs.Context, refs *vdRefs, h, fd int, cloexec b
 			return nil, err
 		}
 		exe, comm := hostExeName(h)
+		// Set-id bits are not honoured: the host file's owner is the
+		// host's (a memfd's is the guest's root), not a guest identity.
 		plan := &ExecPlan{Argv: argv, Envp: envp, Exe: exe, Comm: comm, GuestArgv: argv,
-			Mode: st.Mode, UID: st.Uid, GID: st.Gid}
+			Mode: st.Mode, UID: st.Uid, GID: st.Gid, NoSuid: true}
 		if interp == "" {
 			keep = true
 			plan.File = vfs.NewFileAt(ctx.Root, unix.O_RDONLY, hostFD(h))

@@ -28,6 +28,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"unsafe"
 
@@ -55,6 +56,9 @@ type execState struct {
 	errno unix.Errno
 	// slot is the scratch slot the arrays are written in; -1 for none.
 	slot int
+	// progFD is the guest descriptor of the program a secure exec's loader
+	// is given (plan.Prog), -1 for none.
+	progFD int
 }
 
 // execTable holds the execs in flight, by host thread id. It is shared by
@@ -163,7 +167,7 @@ func (m *Machine) execStop(t *tracer, tid int) {
 		skipSyscall(tid, &regs, errnoOf(err))
 		return
 	}
-	m.execs.put(tid, &execState{plan: plan, stage: stageMarker, slot: -1})
+	m.execs.put(tid, &execState{plan: plan, stage: stageMarker, slot: -1, progFD: -1})
 	regs.Orig_rax = sysExecMarker
 	if err := unix.PtraceSetRegs(tid, &regs); err != nil {
 		m.execs.forget(tid)
@@ -180,6 +184,16 @@ func (m *Machine) execMarker(tid int, id uint64) {
 	if s == nil || s.stage != stageMarker {
 		m.l.send(id, 0, unix.ENOSYS, false)
 		return
+	}
+	if s.plan.Secure && s.plan.Prog != nil {
+		// The loader of a privileged exec opens the program by this
+		// descriptor, the file the sentry checked, not by its name.
+		pfd, err := m.l.addfd(id, s.plan.Prog.HostFD(), -1, false)
+		if err != nil {
+			m.l.send(id, 0, errnoOf(err), false)
+			return
+		}
+		s.progFD = pfd
 	}
 	fd, err := m.l.addfd(id, s.plan.File.HostFD(), -1, true)
 	if err != nil {
@@ -262,7 +276,12 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 // arrays at base (below the stack pointer when 0), and resumes it once its
 // siblings are stopped and the arrays written.
 func (m *Machine) setUpExecveat(t *tracer, tid int, regs *unix.PtraceRegs, s *execState, base uint64) {
-	a, err := layExecArgs(base, regs.Rsp, s.plan.Argv, s.plan.Envp)
+	argv := s.plan.Argv
+	if s.progFD >= 0 {
+		argv = append([]string(nil), argv...)
+		argv[s.plan.ProgArg] = "/proc/self/fd/" + strconv.Itoa(s.progFD)
+	}
+	a, err := layExecArgs(base, regs.Rsp, argv, s.plan.Envp)
 	if err != nil {
 		m.closeAfterFailure(tid, regs, s, unix.E2BIG)
 		return
@@ -309,10 +328,11 @@ func (m *Machine) execEvent(t *tracer, tid int) {
 		}
 	}
 	if s := m.execs.get(tid); s != nil {
+		secure := false
 		if task := m.kernel.Task(tid); task != nil {
-			m.kernel.ExecDone(task, s.plan)
+			secure = m.kernel.ExecDone(task, s.plan)
 		}
-		fixExecfn(tid, s.plan.ExecFn)
+		fixAuxv(tid, s.plan.ExecFn, secure)
 		m.execs.forget(tid)
 	}
 	t.release(tid)

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -105,4 +106,25 @@ func TestMemfdExec(t *testing.T) {
 	// loader opens it by name after the exec): that step is skipped.
 	buildC(t, "memexec.c", "-no-pie", filepath.Join(host, "memexec-dyn"))
 	sameAsNative(t, root, []string{"/bin/bash", "-c", "exec -a dynamic " + guest + "/memexec-dyn"}, "program: status 0\n")
+}
+
+// TestSecureExec: a set-user-ID root program run by a user runs in the
+// loader's secure mode, natively and in the guest: AT_SECURE is 1, a
+// preloaded library is not loaded, LD_* variables are gone, the others
+// stay; run by root, it is not secure.
+func TestSecureExec(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "secure")
+	buildC(t, "secure.c", "-no-pie", filepath.Join(host, "secure"))
+	src, _ := filepath.Abs("testdata/secure.c")
+	if out, err := exec.Command("gcc", "-shared", "-fPIC", "-DPRELOAD", "-o", filepath.Join(host, "preload.so"), src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc -shared: %v\n%s", err, out)
+	}
+	if err := syscall.Chmod(filepath.Join(host, "secure"), 0o4755); err != nil {
+		t.Fatal(err)
+	}
+	env := "env LD_PRELOAD=" + guest + "/preload.so LD_LIBRARY_PATH=/nowhere KEPT=yes " + guest + "/secure"
+	sameAsNative(t, root, []string{"/bin/sh", "-c",
+		"setpriv --reuid 1000 --regid 1000 --clear-groups " + env + "; " + env},
+		"secure=1 ruid=1000 euid=0 LD_PRELOAD=- LD_LIBRARY_PATH=- KEPT=yes\n")
 }
