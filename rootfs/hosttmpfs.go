@@ -65,7 +65,7 @@ func (t *privateFS) Options() string {
 			o = append(o, "nr_inodes="+strconv.FormatUint(st.Files, 10))
 		}
 	}
-	if rest := tmpfs.FormatOptions(tmpfs.Options{Mode: t.tmpfs.Mode, UID: t.tmpfs.UID, GID: t.tmpfs.GID}); rest != "" {
+	if rest := tmpfs.FormatOptions(tmpfs.Options{Mode: t.tmpfs.Mode, ModeGiven: t.tmpfs.ModeGiven, UID: t.tmpfs.UID, GID: t.tmpfs.GID}); rest != "" {
 		o = append(o, rest)
 	}
 	return strings.Join(o, ",")
@@ -165,11 +165,7 @@ func newTmpfs(opts tmpfs.Options, given tmpfs.Given) vfs.Filesystem {
 
 // tmpfsData is the host's mount data for opts.
 func tmpfsData(o tmpfs.Options, given tmpfs.Given) string {
-	mode := o.Mode
-	if mode == 0 {
-		mode = 0o1777
-	}
-	d := fmt.Sprintf("mode=%o", mode)
+	d := fmt.Sprintf("mode=%o", o.RootMode())
 	if o.SizeLimit > 0 || given&tmpfs.GivenSize != 0 {
 		d += ",size=" + strconv.FormatInt(o.SizeLimit, 10)
 	}

@@ -196,6 +196,15 @@ func (vd VirtualDentry) DecRef() {
 	vd.Mount.DecRef()
 }
 
+// decRefWalk drops a reference the path walk took for its own stepping,
+// leaving the mount's expiry mark: Linux's RCU walk takes none, so that
+// umount2's own lookup (umount2("/mnt/e/.", MNT_EXPIRE)) does not count
+// as a use of the mount.
+func (vd VirtualDentry) decRefWalk() {
+	vd.Dentry.DecRef()
+	vd.Mount.decRefNoExpire()
+}
+
 // lookupChild returns d's child called name, with a reference, from the
 // cache when the filesystem revalidates it, else from d's vnode. A
 // missing name gives a negative dentry, not an error.

@@ -96,7 +96,7 @@ func (w *walker) walk(start VirtualDentry, path string) (VirtualDentry, error) {
 		}
 	}
 	if w.flags&MustBeDir != 0 && !vd.Dentry.IsDir() {
-		vd.DecRef()
+		vd.decRefWalk()
 		return VirtualDentry{}, unix.ENOTDIR
 	}
 	return vd, nil
@@ -143,12 +143,12 @@ func (w *walker) resolve(start VirtualDentry, path string, follow bool) (Virtual
 		return dir, nil
 	}
 	vd, err := w.step(dir, name, follow || trailing)
-	dir.DecRef()
+	dir.decRefWalk()
 	if err != nil {
 		return VirtualDentry{}, err
 	}
 	if trailing && !vd.Dentry.IsDir() {
-		vd.DecRef()
+		vd.decRefWalk()
 		return VirtualDentry{}, unix.ENOTDIR
 	}
 	return vd, nil
@@ -174,11 +174,11 @@ func (w *walker) parent(start VirtualDentry, path string) (VirtualDentry, string
 		}
 		comp, rest, _ := strings.Cut(path, "/")
 		if err := w.checkDir(cur); err != nil {
-			cur.DecRef()
+			cur.decRefWalk()
 			return VirtualDentry{}, "", false, err
 		}
 		if len(comp) > NameMax {
-			cur.DecRef()
+			cur.decRefWalk()
 			return VirtualDentry{}, "", false, unix.ENAMETOOLONG
 		}
 		rest = strings.TrimLeft(rest, "/")
@@ -186,7 +186,7 @@ func (w *walker) parent(start VirtualDentry, path string) (VirtualDentry, string
 			return cur, comp, len(path) > len(comp), nil
 		}
 		next, err := w.step(cur, comp, true)
-		cur.DecRef()
+		cur.decRefWalk()
 		if err != nil {
 			return VirtualDentry{}, "", false, err
 		}
@@ -232,7 +232,7 @@ func (w *walker) step(dir VirtualDentry, name string, follow bool) (VirtualDentr
 	}
 	if follow && vd.Dentry.IsSymlink() {
 		t, err := w.follow(dir, vd)
-		vd.DecRef()
+		vd.decRefWalk()
 		return t, err
 	}
 	return vd, nil
@@ -276,7 +276,7 @@ func (w *walker) pickLink(link VirtualDentry) (string, VirtualDentry, error) {
 			return "", VirtualDentry{}, unix.ENOENT
 		}
 		if w.flags&NoXdev != 0 && t.Mount != link.Mount {
-			t.DecRef()
+			t.decRefWalk()
 			return "", VirtualDentry{}, unix.EXDEV
 		}
 		return "", t, nil
@@ -319,7 +319,7 @@ func (w *walker) dotdot(cur VirtualDentry) (VirtualDentry, error) {
 	for {
 		if cur == w.root {
 			if w.flags&Beneath != 0 {
-				cur.DecRef()
+				cur.decRefWalk()
 				return VirtualDentry{}, unix.EXDEV
 			}
 			return cur, nil
@@ -345,11 +345,11 @@ func (w *walker) dotdot(cur VirtualDentry) (VirtualDentry, error) {
 			return cur, nil
 		}
 		if w.flags&NoXdev != 0 {
-			up.DecRef()
-			cur.DecRef()
+			up.decRefWalk()
+			cur.decRefWalk()
 			return VirtualDentry{}, unix.EXDEV
 		}
-		cur.DecRef()
+		cur.decRefWalk()
 		cur = up
 	}
 	return w.crossDown(cur)
@@ -367,9 +367,9 @@ func (w *walker) crossDown(vd VirtualDentry) (VirtualDentry, error) {
 		if !ok {
 			return vd, nil
 		}
-		vd.DecRef()
+		vd.decRefWalk()
 		if w.flags&NoXdev != 0 {
-			top.DecRef()
+			top.decRefWalk()
 			return VirtualDentry{}, unix.EXDEV
 		}
 		vd = top

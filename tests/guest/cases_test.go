@@ -324,6 +324,10 @@ mount -t tmpfs t a; x 6 4 4
 mount -t tmpfs t a; : > a/f
 perl -e 'my $p = "a"; open(F, "<", "a/f"); print "busy: ", (syscall(166, $p, 4) == -1 ? $!+0 : 0), "\n"'
 exec 8< a/f; x 4; exec 8<&-; x 4 4
+# mode=0 is mode 0, shown as mode=000.
+mount -t tmpfs -o mode=0 m0 a; stat -c %a a; grep "$PWD/a " /proc/mounts | awk '{print $1, $4}'; umount a
+# umount2's own walk is no use of the mount: "a/." expires as "a" does.
+mount -t tmpfs t a; perl -e 'for my $p (@ARGV) { print "expire: ", (syscall(166, $p, 4) == -1 ? $!+0 : 0), "\n" }' "$PWD/a/" "$PWD/a/."
 # A pipe reopened through /proc/self/fd is not a file of /proc.
 (exec 3</dev/stdin; umount /proc; echo "umount /proc $?")
 mount -t proc proc /proc

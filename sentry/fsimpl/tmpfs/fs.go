@@ -11,8 +11,10 @@ import (
 
 // Options configures a tmpfs instance, as tmpfs's mount options.
 type Options struct {
-	// Mode is the root directory's permission bits; 0 means 01777.
-	Mode uint32
+	// Mode is the root directory's permission bits; 0 means 01777 unless
+	// ModeGiven (mode=0 was asked for).
+	Mode      uint32
+	ModeGiven bool
 	// UID and GID own the root directory.
 	UID, GID uint32
 	// SizeLimit is the size in bytes; 0 means unlimited.
@@ -51,11 +53,17 @@ func (fs *FS) AddDevice(rdev uint64, open func(flags int) (int, error)) {
 
 var _ vfs.Filesystem = (*FS)(nil)
 
+// RootMode returns the root directory's permission bits o asks for.
+func (o Options) RootMode() uint32 {
+	if o.Mode == 0 && !o.ModeGiven {
+		return 0o1777
+	}
+	return o.Mode & 07777
+}
+
 // New makes an empty tmpfs.
 func New(opts Options) *FS {
-	if opts.Mode == 0 {
-		opts.Mode = 0o1777
-	}
+	opts.Mode = opts.RootMode()
 	fs := &FS{opts: opts}
 	fs.root = fs.newInodeLocked(unix.S_IFDIR|opts.Mode&07777, opts.UID, opts.GID)
 	fs.root.nlink = 2

@@ -65,7 +65,7 @@ func ParseOptions(data string) (Options, Given, error) {
 			if err != nil {
 				return o, 0, unix.EINVAL
 			}
-			o.Mode = uint32(m) & 07777
+			o.Mode, o.ModeGiven = uint32(m)&07777, true
 			given |= GivenMode
 		case "uid", "gid":
 			n, err := strconv.ParseUint(v, 10, 32)
@@ -154,6 +154,12 @@ func (fs *FS) Reconfigure(data string) error {
 	if given&GivenInodes != 0 && o.Inodes > 0 && fs.inodes > o.Inodes {
 		return unix.EINVAL
 	}
+	// As shmem_reconfigure: "cannot retroactively limit" an unlimited
+	// size or inode count.
+	if given&GivenSize != 0 && fs.opts.SizeLimit == 0 && o.SizeLimit > 0 ||
+		given&GivenInodes != 0 && fs.opts.Inodes == 0 && o.Inodes > 0 {
+		return unix.EINVAL
+	}
 	if given&GivenSize != 0 {
 		fs.opts.SizeLimit = o.SizeLimit
 	}
@@ -182,8 +188,8 @@ func FormatOptions(o Options) string {
 	if o.Inodes > 0 {
 		s = append(s, "nr_inodes="+strconv.FormatInt(o.Inodes, 10))
 	}
-	if o.Mode != 0 && o.Mode != 0o1777 {
-		s = append(s, fmt.Sprintf("mode=%03o", o.Mode))
+	if m := o.RootMode(); m != 0o1777 {
+		s = append(s, fmt.Sprintf("mode=%03o", m))
 	}
 	if o.UID != 0 {
 		s = append(s, "uid="+strconv.FormatUint(uint64(o.UID), 10))

@@ -14,7 +14,7 @@ func TestParseOptions(t *testing.T) {
 		err   error
 	}{
 		{"", Options{}, 0, nil},
-		{"size=1m,mode=0700,uid=5,gid=6", Options{SizeLimit: 1 << 20, Mode: 0o700, UID: 5, GID: 6},
+		{"size=1m,mode=0700,uid=5,gid=6", Options{SizeLimit: 1 << 20, Mode: 0o700, ModeGiven: true, UID: 5, GID: 6},
 			GivenSize | GivenMode | GivenUID | GivenGID, nil},
 		{"size=1000", Options{SizeLimit: 4096}, GivenSize, nil}, // whole pages
 		{"size=2G", Options{SizeLimit: 2 << 30}, GivenSize, nil},
@@ -26,6 +26,7 @@ func TestParseOptions(t *testing.T) {
 		{"size=lots", Options{}, 0, unix.EINVAL},
 		{"size=1x", Options{}, 0, unix.EINVAL},
 		{"mode=9", Options{}, 0, unix.EINVAL},
+		{"mode=0", Options{ModeGiven: true}, GivenMode, nil},
 		{"uid=-1", Options{}, 0, unix.EINVAL},
 		{"bogus=1", Options{}, 0, unix.EINVAL},
 		{"inode64=1", Options{}, 0, unix.EINVAL},
@@ -93,5 +94,19 @@ func TestReconfigure(t *testing.T) {
 	must(t, root.Unlink("f"))
 	if _, _, err := root.Create("g", unix.O_RDWR, 0o644, cred); err != unix.ENOSPC {
 		t.Errorf("Create while the unlinked f is open = %v, want ENOSPC", err)
+	}
+}
+
+// TestReconfigureUnlimited: an unlimited tmpfs cannot be limited later
+// (EINVAL, as shmem_reconfigure), size or inodes.
+func TestReconfigureUnlimited(t *testing.T) {
+	fs := New(Options{})
+	for _, data := range []string{"size=1m", "nr_inodes=100"} {
+		if err := fs.Reconfigure(data); err != unix.EINVAL {
+			t.Errorf("Reconfigure(%q) of an unlimited tmpfs = %v, want EINVAL", data, err)
+		}
+	}
+	if err := fs.Reconfigure("size=0"); err != nil {
+		t.Errorf("Reconfigure(size=0) = %v, want nil", err)
 	}
 }
