@@ -87,8 +87,16 @@ func (m *Machine) handle(n *linux.SeccompNotif) {
 		Mem:  &guestMemory{tid: tid, l: m.l, id: n.ID},
 		FDs:  &notifFDs{l: m.l, id: n.ID, tid: tid},
 	}
+	if !mayBlock[n.Data.Nr] {
+		r := m.kernel.Handle(c)
+		m.l.send(n.ID, r.Val, r.Errno, r.Continue)
+		return
+	}
+	stop := m.watchFatal(tid, n.ID)
 	r := m.kernel.Handle(c)
-	m.l.send(n.ID, r.Val, r.Errno, r.Continue)
+	if !stop() {
+		m.l.send(n.ID, r.Val, r.Errno, r.Continue)
+	}
 }
 
 // notifFDs moves descriptors in and out of the caller of one notification.

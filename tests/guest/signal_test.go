@@ -17,3 +17,15 @@ func TestSignalsRestartServedCalls(t *testing.T) {
 	buildC(t, "eintr.c", "-static", filepath.Join(host, "eintr"))
 	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./eintr"}, "eintr=0 other=0 caught=yes")
 }
+
+// TestFatalSignalBlockedOpen: a fatal signal ends a process blocked in an
+// open the sentry serves (a fifo with no writer), natively and in the
+// guest: SIGTERM from another process, and an alarm.
+func TestFatalSignalBlockedOpen(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	_, guest := workDir(t, root, "fifokill")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + ` && mkfifo f
+cat f & pid=$!
+sleep 0.3; kill $pid; wait $pid; echo "cat killed: $?"
+perl -e 'alarm 1; open(F, "<", "f"); print "opened\n"'; echo "alarm: $?"`}, "cat killed: 143\nalarm: 142\n")
+}
