@@ -232,7 +232,17 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 	switch s.stage {
 	case stageMarker:
 		if ret < 0 {
-			// The descriptor could not be installed; the guest sees why.
+			// The descriptor could not be installed; the guest sees why,
+			// once the loader's descriptor, if it was, is closed.
+			if s.progFD >= 0 {
+				s.errno = unix.Errno(-ret)
+				fd := s.progFD
+				s.progFD = -1
+				rewind(tid, &regs, unix.SYS_CLOSE, uint64(fd))
+				s.stage = stageClosing
+				unix.PtraceSyscall(tid, 0)
+				return
+			}
 			m.execs.forget(tid)
 			t.resume(tid, 0)
 			return
@@ -260,6 +270,14 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 		}
 		m.closeAfterFailure(tid, &regs, s, s.errno)
 	case stageClosing:
+		if s.progFD >= 0 {
+			// Then the loader's descriptor of the program.
+			fd := s.progFD
+			s.progFD = -1
+			rewind(tid, &regs, unix.SYS_CLOSE, uint64(fd))
+			unix.PtraceSyscall(tid, 0)
+			return
+		}
 		regs.Rax = uint64(-int64(s.errno))
 		unix.PtraceSetRegs(tid, &regs)
 		m.kernel.TraceExec(m.kernel.Task(tid), unix.SYS_EXECVE, [6]uint64{}, s.plan, s.errno)
@@ -328,9 +346,24 @@ func (m *Machine) execEvent(t *tracer, tid int) {
 		}
 	}
 	if s := m.execs.get(tid); s != nil {
+		if !execChecks(tid, s) {
+			// Not what was checked (execcheck.go): it never runs.
+			debugf("exec %d: the executed file is not the planned one; killed", tid)
+			unix.Kill(tid, unix.SIGKILL)
+			m.execs.forget(tid)
+			t.release(tid)
+			t.resume(tid, 0)
+			return
+		}
 		secure := false
 		if task := m.kernel.Task(tid); task != nil {
 			secure = m.kernel.ExecDone(task, s.plan)
+			if s.progFD >= 0 {
+				// The loader's descriptor of the program stays open in
+				// the program: the table names it by its guest path.
+				s.plan.Prog.IncRef()
+				task.FDs.Install(s.progFD, s.plan.Prog, false)
+			}
 		}
 		fixAuxv(tid, s.plan.ExecFn, secure)
 		m.execs.forget(tid)

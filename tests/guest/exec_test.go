@@ -128,3 +128,26 @@ func TestSecureExec(t *testing.T) {
 		"setpriv --reuid 1000 --regid 1000 --clear-groups " + env + "; " + env},
 		"secure=1 ruid=1000 euid=0 LD_PRELOAD=- LD_LIBRARY_PATH=- KEPT=yes\n")
 }
+
+// TestExecSwap: a thread swapping descriptors while its process execs a
+// set-user-ID root program never gets another program run as root (the
+// exec is checked at the exec event, and killed if it ran another file).
+func TestExecSwap(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "execswap")
+	buildC(t, "execswap.c", "-static", filepath.Join(host, "sid"))
+	src, _ := filepath.Abs("testdata/execswap.c")
+	if out, err := exec.Command("gcc", "-static", "-DEVIL", "-O1", "-o", filepath.Join(host, "evil"), src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc: %v\n%s", err, out)
+	}
+	if err := syscall.Chmod(filepath.Join(host, "sid"), 0o4755); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		r := runGuestFlags(t, root, []string{"--user", "1000:1000"},
+			[]string{guest + "/evil", "race", guest + "/sid", guest + "/evil"}, "")
+		if strings.Contains(r.Stdout, "EVIL") {
+			t.Fatalf("another program ran in the set-user-ID exec:\n%s", r)
+		}
+	}
+}
