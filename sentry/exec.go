@@ -204,28 +204,11 @@ func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, 
 	switch {
 	case bytes.HasPrefix(hdr, []byte("#!")):
 		f.DecRef()
-		if depth >= maxInterpreters {
-			return nil, unix.ELOOP
-		}
-		interp, arg, err := parseShebang(hdr)
-		if err != nil {
-			return nil, err
-		}
-		ivd, err := k.VFS.Walk(ctx, ctx.Cwd, interp, vfs.FollowFinal)
-		if err != nil {
-			return nil, err
-		}
-		refs.hold(ivd)
-		nargv := []string{interp}
-		if arg != "" {
-			nargv = append(nargv, arg)
-		}
 		script := path
 		if script == "" {
 			script = exe
 		}
-		nargv = append(append(nargv, script), argv[1:]...)
-		return k.planExec(ctx, refs, ivd, interp, nargv, envp, depth+1)
+		return k.planScript(ctx, refs, hdr, script, argv, envp, depth)
 	case bytes.HasPrefix(hdr, []byte(elf.ELFMAG)):
 		interp, err := elfInterp(f.HostFD(), hdr)
 		if err != nil {
@@ -274,6 +257,31 @@ func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, 
 	}
 	f.DecRef()
 	return nil, unix.ENOEXEC
+}
+
+// planScript plans the exec of a #! script whose first bytes are hdr,
+// named script for its interpreter, at #! level depth: the interpreter is
+// walked in the guest (relative to the cwd if relative) and run as
+// `interp [arg] script args...`, up to maxInterpreters levels (ELOOP).
+func (k *Kernel) planScript(ctx *vfs.Context, refs *vdRefs, hdr []byte, script string, argv, envp []string, depth int) (*ExecPlan, error) {
+	if depth >= maxInterpreters {
+		return nil, unix.ELOOP
+	}
+	interp, arg, err := parseShebang(hdr)
+	if err != nil {
+		return nil, err
+	}
+	ivd, err := k.VFS.Walk(ctx, ctx.Cwd, interp, vfs.FollowFinal)
+	if err != nil {
+		return nil, err
+	}
+	refs.hold(ivd)
+	nargv := []string{interp}
+	if arg != "" {
+		nargv = append(nargv, arg)
+	}
+	nargv = append(append(nargv, script), argv[1:]...)
+	return k.planExec(ctx, refs, ivd, interp, nargv, envp, depth+1)
 }
 
 // openExecutable checks that vd may be executed and opens it for reading.

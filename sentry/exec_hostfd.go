@@ -49,21 +49,7 @@ func (k *Kernel) planHostFD(ctx *vfs.Context, refs *vdRefs, h, fd int, cloexec b
 		if cloexec {
 			return nil, unix.ENOENT
 		}
-		interp, arg, err := parseShebang(hdr)
-		if err != nil {
-			return nil, err
-		}
-		ivd, err := k.VFS.Walk(ctx, ctx.Cwd, interp, vfs.FollowFinal)
-		if err != nil {
-			return nil, err
-		}
-		refs.hold(ivd)
-		nargv := []string{interp}
-		if arg != "" {
-			nargv = append(nargv, arg)
-		}
-		nargv = append(append(nargv, name), argv[1:]...)
-		return k.planExec(ctx, refs, ivd, interp, nargv, envp, 1)
+		return k.planScript(ctx, refs, hdr, name, argv, envp, 0)
 	case bytes.HasPrefix(hdr, []byte(elf.ELFMAG)):
 		interp, err := elfInterp(h, hdr)
 		if err != nil {

@@ -74,7 +74,7 @@ func TestVforkExec(t *testing.T) {
 	host, guest := workDir(t, root, "vforkexec")
 	for _, mode := range []string{"-static", "-no-pie"} {
 		t.Run(mode, func(t *testing.T) {
-			buildC(t, "vforkexec.c", mode, filepath.Join(host, "vforkexec"))
+			buildC(t, "vforkexec.c", filepath.Join(host, "vforkexec"), mode)
 			sameAsNative(t, root, []string{guest + "/vforkexec"}, "parent bytes changed: 0\n")
 		})
 	}
@@ -88,7 +88,7 @@ func TestVforkExec(t *testing.T) {
 func TestExecRace(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "execrace")
-	buildC(t, "execrace.c", "-static", filepath.Join(host, "execrace"))
+	buildC(t, "execrace.c", filepath.Join(host, "execrace"), "-static")
 	sameAsNative(t, root, []string{guest + "/execrace"},
 		"racing failed execs: 0 went wrong\nracing vforks: parent bytes changed 0, children failed 0\n")
 }
@@ -100,11 +100,11 @@ func TestExecRace(t *testing.T) {
 func TestMemfdExec(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "memexec")
-	buildC(t, "memexec.c", "-static", filepath.Join(host, "memexec"))
+	buildC(t, "memexec.c", filepath.Join(host, "memexec"), "-static")
 	sameAsNative(t, root, []string{guest + "/memexec"}, "program, close-on-exec: status 0\n")
 	// A dynamic program from a close-on-exec memfd is a known gap (its
 	// loader opens it by name after the exec): that step is skipped.
-	buildC(t, "memexec.c", "-no-pie", filepath.Join(host, "memexec-dyn"))
+	buildC(t, "memexec.c", filepath.Join(host, "memexec-dyn"), "-no-pie")
 	sameAsNative(t, root, []string{"/bin/bash", "-c", "exec -a dynamic " + guest + "/memexec-dyn"}, "program: status 0\n")
 }
 
@@ -115,11 +115,8 @@ func TestMemfdExec(t *testing.T) {
 func TestSecureExec(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "secure")
-	buildC(t, "secure.c", "-no-pie", filepath.Join(host, "secure"))
-	src, _ := filepath.Abs("testdata/secure.c")
-	if out, err := exec.Command("gcc", "-shared", "-fPIC", "-DPRELOAD", "-o", filepath.Join(host, "preload.so"), src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc -shared: %v\n%s", err, out)
-	}
+	buildC(t, "secure.c", filepath.Join(host, "secure"), "-no-pie")
+	buildC(t, "secure.c", filepath.Join(host, "preload.so"), "-shared", "-fPIC", "-DPRELOAD")
 	if err := syscall.Chmod(filepath.Join(host, "secure"), 0o4755); err != nil {
 		t.Fatal(err)
 	}
@@ -135,11 +132,8 @@ func TestSecureExec(t *testing.T) {
 func TestExecSwap(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "execswap")
-	buildC(t, "execswap.c", "-static", filepath.Join(host, "sid"))
-	src, _ := filepath.Abs("testdata/execswap.c")
-	if out, err := exec.Command("gcc", "-static", "-DEVIL", "-O1", "-o", filepath.Join(host, "evil"), src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc: %v\n%s", err, out)
-	}
+	buildC(t, "execswap.c", filepath.Join(host, "sid"), "-static")
+	buildC(t, "execswap.c", filepath.Join(host, "evil"), "-static", "-DEVIL")
 	if err := syscall.Chmod(filepath.Join(host, "sid"), 0o4755); err != nil {
 		t.Fatal(err)
 	}

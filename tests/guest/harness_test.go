@@ -114,17 +114,18 @@ func checkOneLineError(t *testing.T, r *harness.Result) {
 	}
 }
 
-// buildC compiles testdata/SRC with gcc and the given mode flag (-static,
-// -no-pie, ...) to host path out; it skips t without gcc.
-func buildC(t *testing.T, src, mode, out string) {
+// buildC compiles testdata/SRC with gcc and flags (-static, -no-pie,
+// -shared -fPIC, -DNAME, ...) to host path out; it skips t without gcc.
+func buildC(t *testing.T, src, out string, flags ...string) {
 	t.Helper()
 	cc, err := exec.LookPath("gcc")
 	if err != nil {
 		t.Skip("no gcc")
 	}
 	abs, _ := filepath.Abs(filepath.Join("testdata", src))
-	if b, err := exec.Command(cc, mode, "-O1", "-o", out, abs).CombinedOutput(); err != nil {
-		t.Fatalf("gcc %s %s: %v\n%s", mode, src, err, b)
+	args := append(append(append([]string{}, flags...), "-O1", "-o", out), abs)
+	if b, err := exec.Command(cc, args...).CombinedOutput(); err != nil {
+		t.Fatalf("gcc %v %s: %v\n%s", flags, src, err, b)
 	}
 }
 

@@ -30,7 +30,7 @@ func TestComm(t *testing.T) {
 	host, guest := workDir(t, root, "comm")
 	for _, mode := range []string{"-static", "-no-pie"} {
 		t.Run(mode, func(t *testing.T) {
-			buildC(t, "comm.c", mode, filepath.Join(host, "comm"))
+			buildC(t, "comm.c", filepath.Join(host, "comm"), mode)
 			os.Remove(filepath.Join(host, "alias"))
 			if err := os.Symlink("comm", filepath.Join(host, "alias")); err != nil {
 				t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 func TestSignalsRestartServedCalls(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "eintr")
-	buildC(t, "eintr.c", "-static", filepath.Join(host, "eintr"))
+	buildC(t, "eintr.c", filepath.Join(host, "eintr"), "-static")
 	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./eintr"}, "eintr=0 other=0 caught=yes")
 }
 
