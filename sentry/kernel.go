@@ -44,6 +44,10 @@ type Call struct {
 	Args [6]uint64
 	Mem  Memory
 	FDs  FDInstaller
+	// Cancel, if not nil, is closed when the call has been answered
+	// without the sentry (a signal interrupted it): work that waits on
+	// the guest (a fifo's rendezvous) should give up.
+	Cancel <-chan struct{}
 
 	// refs holds the positions the handler walked to and its context's
 	// root and cwd, released when Handle returns; vctx is that context,

@@ -72,6 +72,14 @@ type Machine struct {
 	execs  execTable
 	// initPID is the host pid of the guest's init.
 	initPID int
+	// markCookie tells the sentry's mark signals from the guest's
+	// (blocked.go).
+	markCookie uint64
+	// interrupted holds (as keys) the threads whose blocked call was
+	// answered -ERESTARTSYS for a caught signal (blocked.go): their
+	// signal-delivery stop must leave it so. A thread's next served call
+	// removes it (the signal went to a sibling; the call was restarted).
+	interrupted sync.Map
 
 	mu sync.Mutex
 	// rebootCmd is what the guest's reboot(2) asked for. Protected by mu.
@@ -119,7 +127,7 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	for name, f := range rootfs.Types(shares, proc, console) {
 		types[name] = f
 	}
-	m := &Machine{cfg: cfg}
+	m := &Machine{cfg: cfg, markCookie: newMarkCookie()}
 	kcfg := sentry.Config{VFS: v, Hostname: cfg.Hostname, Strace: cfg.Strace, Filesystems: types}
 	if cfg.Boot {
 		kcfg.Reboot = m.reboot

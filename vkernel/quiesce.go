@@ -92,8 +92,7 @@ func (t *tracer) siblingStopped(tid int, ws unix.WaitStatus) bool {
 		// on, as it would have been.
 		q.held[tid] = heldSyscallStop
 	case event == 0:
-		restartServed(tid)
-		q.held[tid] = int(sig)
+		q.held[tid] = t.signalStop(tid, sig)
 	default:
 		return false
 	}

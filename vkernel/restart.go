@@ -23,7 +23,8 @@ import (
 // there (flock, sendmsg, sendmmsg): their -ERESTARTSYS may be the host's
 // own, which must become EINTR as Linux gives it, and the one from the
 // wait before the sentry took them is a signal Linux could have
-// interrupted them with too.
+// interrupted them with too. A blocked call the sentry itself answered
+// -ERESTARTSYS for a signal (blocked.go) is not touched either.
 
 // Linux's restart codes (include/linux/errno.h).
 const (

@@ -80,21 +80,26 @@ func (m *Machine) handle(n *linux.SeccompNotif) {
 		m.l.send(n.ID, 0, unix.ESRCH, false)
 		return
 	}
+	// A call interrupted for a signal that a sibling took was restarted.
+	m.interrupted.Delete(tid)
+	fds := &notifFDs{l: m.l, id: n.ID, tid: tid}
 	c := &sentry.Call{
 		Task: task,
 		Nr:   uintptr(n.Data.Nr),
 		Args: n.Data.Args,
 		Mem:  &guestMemory{tid: tid, l: m.l, id: n.ID},
-		FDs:  &notifFDs{l: m.l, id: n.ID, tid: tid},
+		FDs:  fds,
 	}
 	if !mayBlock[n.Data.Nr] {
 		r := m.kernel.Handle(c)
 		m.l.send(n.ID, r.Val, r.Errno, r.Continue)
 		return
 	}
-	stop := m.watchFatal(tid, n.ID)
+	w := m.watchBlocked(tid, n.ID, interruptible[n.Data.Nr])
+	fds.w = w
+	c.Cancel = w.cancel
 	r := m.kernel.Handle(c)
-	if !stop() {
+	if !w.stop() {
 		m.l.send(n.ID, r.Val, r.Errno, r.Continue)
 	}
 }
@@ -104,10 +109,16 @@ type notifFDs struct {
 	l   *listener
 	id  uint64
 	tid int
+	// w watches a call that may block: a descriptor is not installed once
+	// its watcher has answered the call.
+	w *blockedCall
 }
 
 // Install places hostFD in the guest (SECCOMP_IOCTL_NOTIF_ADDFD).
 func (f *notifFDs) Install(hostFD, at int, cloexec bool) (int, error) {
+	if f.w != nil && !f.w.commit() {
+		return -1, unix.EINTR
+	}
 	return f.l.addfd(f.id, hostFD, at, cloexec)
 }
 

@@ -18,6 +18,13 @@ var mayBlock = map[int32]bool{
 	unix.SYS_MOUNT: true, unix.SYS_IOCTL: true,
 }
 
+// interruptible are the calls of mayBlock whose wait a caught signal
+// interrupts (blocked.go): the sentry can take back an open's fifo
+// rendezvous, not a connect or a send the host has.
+var interruptible = map[int32]bool{
+	unix.SYS_OPEN: true, unix.SYS_OPENAT: true, unix.SYS_OPENAT2: true, unix.SYS_CREAT: true,
+}
+
 // servePolled receives notifications through Go's network poller: the
 // goroutine waits in epoll with the rest of the runtime rather than in a
 // blocking ioctl, which spares the scheduler a thread handoff and a

@@ -85,6 +85,7 @@ func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	t.m.execs.forget(tid)
 	t.siblingGone(tid)
 	delete(t.heldBy, tid)
+	t.m.interrupted.Delete(tid)
 	t.release(tid)
 	delete(t.started, tid)
 	t.k.Exit(tid)
@@ -141,13 +142,25 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	case unix.PTRACE_EVENT_SECCOMP:
 		t.m.execStop(t, tid)
 	case 0:
-		// Signal-delivery stop: deliver it, restarting a served call it
-		// interrupted (restart.go).
-		restartServed(tid)
-		t.resume(tid, int(sig))
+		// Signal-delivery stop.
+		t.resume(tid, t.signalStop(tid, sig))
 	default:
 		t.resume(tid, 0)
 	}
+}
+
+// signalStop prepares thread tid's signal-delivery stop for sig and
+// returns the signal to deliver: a served call the signal interrupted is
+// restarted (restart.go), unless the sentry interrupted the call for it;
+// the sentry's own mark is not delivered (blocked.go).
+func (t *tracer) signalStop(tid int, sig unix.Signal) int {
+	if t.m.isMark(tid, sig) {
+		return 0
+	}
+	if _, ok := t.m.interrupted.LoadAndDelete(tid); !ok {
+		restartServed(tid)
+	}
+	return int(sig)
 }
 
 // forked registers the thread a fork, vfork or clone event announces.

@@ -55,6 +55,10 @@ type Context struct {
 	// Caller is the calling task, for filesystems whose answers depend on
 	// who asks (procfs's "self"). The VFS never looks inside.
 	Caller any
+	// Cancel, if not nil, is closed when the caller no longer waits for
+	// the answer (a signal interrupted it): a wait on another process (a
+	// fifo's rendezvous) ends with EINTR.
+	Cancel <-chan struct{}
 }
 
 // MagicLink is implemented by symlink vnodes that jump somewhere when

@@ -314,7 +314,12 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 	if acc&mayWrite != 0 && d.typ == unix.S_IFREG && vd.Mount.ReadOnly() {
 		return nil, unix.EROFS
 	}
-	impl, err := d.vnode.Open(vnodeFlags(flags))
+	var impl FileImpl
+	if d.typ == unix.S_IFIFO {
+		impl, err = openFifo(ctx.Cancel, d.vnode, vnodeFlags(flags))
+	} else {
+		impl, err = d.vnode.Open(vnodeFlags(flags))
+	}
 	if err != nil {
 		return nil, err
 	}

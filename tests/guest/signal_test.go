@@ -29,3 +29,25 @@ cat f & pid=$!
 sleep 0.3; kill $pid; wait $pid; echo "cat killed: $?"
 perl -e 'alarm 1; open(F, "<", "f"); print "opened\n"'; echo "alarm: $?"`}, "cat killed: 143\nalarm: 142\n")
 }
+
+// TestSignalBlockedFifoOpen runs testdata/fifointr.c natively and in the
+// guest: a caught signal interrupts a blocking fifo open as Linux's
+// SA_RESTART says (EINTR leaving no reader or writer behind, or a restart
+// that meets the peer), a stop signal stops the process in it, and a
+// signal another thread takes leaves it alone.
+func TestSignalBlockedFifoOpen(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "fifointr")
+	buildC(t, "fifointr.c", filepath.Join(host, "fifointr"), "-static", "-pthread")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./fifointr"}, `reader, no SA_RESTART: -1 Interrupted system call caught=1
+after the reader: reader left: no, writer left: no
+writer, no SA_RESTART: -1 Interrupted system call caught=1
+after the writer: reader left: no, writer left: no
+reader, SA_RESTART: opened caught=1 read=2 hi peer=0
+writer, SA_RESTART: opened caught=1 wrote=2 peer=0
+stopped in the open: yes
+after SIGCONT: wrote=2 reader=0
+other thread's signal: opened caught=1 read=2 hi peer=0
+real-time signals caught: 0
+`)
+}

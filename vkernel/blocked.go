@@ -1,0 +1,275 @@
+package vkernel
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// A served call the sentry blocks in (opening a fifo with no peer,
+// connecting) leaves the guest thread in the notification's killable wait,
+// which no signal but SIGKILL ends; on Linux the same wait is
+// interruptible. So while such a call is served, a watcher looks at the
+// thread every blockedPoll:
+//
+//   - A signal that will end the process (not blocked, caught or ignored;
+//     default action terminate or core) answers the call EINTR at once; the
+//     signal ends the process on its way out, as on Linux.
+//   - A caught signal, or one that stops the process, interrupts an open
+//     (the only blocking calls whose wait the sentry can take back: the
+//     fifo rendezvous, vfs/fifo.go) as Linux's -ERESTARTSYS does. The
+//     sentry cannot see the handler's SA_RESTART, so it leaves that choice
+//     to the kernel: it queues the thread a mark, a real-time signal the
+//     thread does not block carrying a secret cookie, which makes the
+//     thread signal-pending without waking its killable wait, and answers
+//     the call -ERESTARTSYS. On its way out the thread is then sure to pass
+//     through the kernel's signal code, which delivers the signal and
+//     returns EINTR or restarts the call as the handler's flags say (the
+//     tracer leaves that answer alone at the signal-delivery stop:
+//     Machine.interrupted), or, when a sibling took a process-wide signal
+//     first, restarts the call. The tracer drops the mark at its
+//     signal-delivery stop; the guest never sees it. A thread that blocks
+//     every real-time signal is not interrupted.
+//
+// Either way the sentry's blocked work is cancelled (Call.Cancel), and
+// an answer it would have given is dropped: a descriptor it was about to
+// install is not (the watcher and the install exclude each other,
+// blockedCall.commit). A caught signal does not interrupt a connect or a
+// send: those cannot be taken back once the host has them, and a
+// restarted send would send twice.
+
+// blockedPoll is how often a blocked call's thread is looked at.
+const blockedPoll = 50 * time.Millisecond
+
+// defaultFatal are the signals whose default action ends the process.
+var defaultFatal = func() uint64 {
+	var m uint64
+	for _, s := range []unix.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGILL, unix.SIGTRAP,
+		unix.SIGABRT, unix.SIGBUS, unix.SIGFPE, unix.SIGUSR1, unix.SIGSEGV, unix.SIGUSR2, unix.SIGPIPE,
+		unix.SIGALRM, unix.SIGTERM, unix.SIGSTKFLT, unix.SIGXCPU, unix.SIGXFSZ, unix.SIGVTALRM,
+		unix.SIGPROF, unix.SIGIO, unix.SIGPWR, unix.SIGSYS} {
+		m |= sigBit(s)
+	}
+	for s := 32; s <= 64; s++ { // real-time signals terminate too
+		m |= sigBit(unix.Signal(s))
+	}
+	return m
+}()
+
+// defaultStop are the signals whose default action stops the process.
+var defaultStop = sigBit(unix.SIGSTOP) | sigBit(unix.SIGTSTP) | sigBit(unix.SIGTTIN) | sigBit(unix.SIGTTOU)
+
+func sigBit(s unix.Signal) uint64 { return 1 << (s - 1) }
+
+// threadSignals are a thread's signal masks, from /proc/TID/status.
+type threadSignals struct {
+	tgid                                      int
+	pending, shared, blocked, ignored, caught uint64
+}
+
+func readThreadSignals(tid int) (threadSignals, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil {
+		return threadSignals{}, false
+	}
+	field := func(name string, base int) uint64 {
+		i := bytes.Index(b, []byte("\n"+name+":\t"))
+		if i < 0 {
+			return 0
+		}
+		rest := b[i+len(name)+3:]
+		if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+			rest = rest[:j]
+		}
+		v, _ := strconv.ParseUint(string(rest), base, 64)
+		return v
+	}
+	return threadSignals{
+		tgid:    int(field("Tgid", 10)),
+		pending: field("SigPnd", 16), shared: field("ShdPnd", 16),
+		blocked: field("SigBlk", 16), ignored: field("SigIgn", 16), caught: field("SigCgt", 16),
+	}, true
+}
+
+// deliverable are the pending signals the thread will take.
+func (s threadSignals) deliverable() uint64 {
+	return (s.pending | s.shared) &^ s.blocked &^ s.ignored
+}
+
+// fatal reports a pending signal that will end the process.
+func (s threadSignals) fatal() bool {
+	return s.deliverable()&^s.caught&defaultFatal != 0
+}
+
+// interrupting reports a pending signal that runs a handler or stops the
+// process.
+func (s threadSignals) interrupting() bool {
+	d := s.deliverable()
+	return d&s.caught != 0 || d&^s.caught&defaultStop != 0
+}
+
+// blockedCall is one served call that may block, and its watcher.
+type blockedCall struct {
+	m   *Machine
+	tid int
+	id  uint64
+	// interruptible says a caught or stopping signal may interrupt it.
+	interruptible bool
+	// cancel is closed when the watcher has answered: the sentry's work
+	// for the call should end.
+	cancel chan struct{}
+
+	mu sync.Mutex
+	// Protected by mu.
+	t *time.Timer
+	// done: the server has the sentry's answer; answered: the watcher
+	// answered; committed: the sentry has begun to give the call an
+	// effect the guest sees (a descriptor installed).
+	done, answered, committed bool
+}
+
+// watchBlocked starts watching thread tid while notification id is
+// served.
+func (m *Machine) watchBlocked(tid int, id uint64, interruptible bool) *blockedCall {
+	w := &blockedCall{m: m, tid: tid, id: id, interruptible: interruptible, cancel: make(chan struct{})}
+	w.mu.Lock()
+	w.t = time.AfterFunc(blockedPoll, w.check)
+	w.mu.Unlock()
+	return w
+}
+
+// stop ends the watch; it reports whether the watcher answered the
+// notification itself (then the server must not).
+func (w *blockedCall) stop() (answered bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.done = true
+	w.t.Stop()
+	return w.answered
+}
+
+// commit is called before the sentry gives the call an effect the guest
+// sees; false means the watcher has answered, and the effect must not be
+// given.
+func (w *blockedCall) commit() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.answered {
+		return false
+	}
+	w.committed = true
+	return true
+}
+
+// claim takes the right to answer from the server.
+func (w *blockedCall) claim() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.done || w.answered || w.committed {
+		return false
+	}
+	w.answered = true
+	return true
+}
+
+func (w *blockedCall) check() {
+	s, ok := readThreadSignals(w.tid)
+	switch {
+	case ok && s.fatal():
+		if w.claim() {
+			w.m.l.send(w.id, 0, unix.EINTR, false)
+			close(w.cancel)
+		}
+		return
+	case ok && w.interruptible && s.interrupting():
+		if w.interrupt(s) {
+			return
+		}
+	}
+	w.mu.Lock()
+	if !w.done && !w.answered {
+		w.t.Reset(blockedPoll)
+	}
+	w.mu.Unlock()
+}
+
+// interrupt answers the call -ERESTARTSYS, after queueing the thread a
+// mark so that it passes through the kernel's signal code on its way out;
+// false means it could not (every real-time signal blocked) and the call
+// goes on.
+func (w *blockedCall) interrupt(s threadSignals) bool {
+	m, tid := w.m, w.tid
+	m.interrupted.Store(tid, true)
+	if !m.mark(s, tid) {
+		m.interrupted.Delete(tid)
+		return false
+	}
+	if !w.claim() {
+		// The sentry answered first; the mark is dropped all the same.
+		m.interrupted.Delete(tid)
+		return true
+	}
+	m.l.send(w.id, 0, errRestartSys, false)
+	close(w.cancel)
+	return true
+}
+
+// Real-time signals, as the kernel numbers them (glibc keeps 32 and 33
+// for itself, which is no matter here: a mark is never delivered).
+const (
+	sigRTMin = 32
+	sigRTMax = 64
+)
+
+// siginfo is the kernel's siginfo for SI_QUEUE.
+type siginfo struct {
+	signo, errno, code, _ int32
+	pid, uid              uint32
+	value                 uint64
+	_                     [96]byte
+}
+
+// siQueue is SI_QUEUE, the code of sigqueue(3)'s signals.
+const siQueue = -1
+
+func newMarkCookie() uint64 {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("vkernel: no random numbers: " + err.Error())
+	}
+	return binary.NativeEndian.Uint64(b[:])
+}
+
+// mark queues thread tid a real-time signal it does not block, carrying
+// the machine's cookie.
+func (m *Machine) mark(s threadSignals, tid int) bool {
+	for sig := sigRTMax; sig >= sigRTMin; sig-- {
+		if s.blocked&sigBit(unix.Signal(sig)) != 0 {
+			continue
+		}
+		info := siginfo{signo: int32(sig), code: siQueue, value: m.markCookie}
+		_, _, e := unix.Syscall6(unix.SYS_RT_TGSIGQUEUEINFO, uintptr(s.tgid), uintptr(tid), uintptr(sig),
+			uintptr(unsafe.Pointer(&info)), 0, 0)
+		return e == 0
+	}
+	return false
+}
+
+// isMark reports whether thread tid's signal-delivery stop for sig is a
+// mark (mark).
+func (m *Machine) isMark(tid int, sig unix.Signal) bool {
+	if sig < sigRTMin {
+		return false
+	}
+	var info siginfo
+	_, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_GETSIGINFO, uintptr(tid), 0,
+		uintptr(unsafe.Pointer(&info)), 0, 0)
+	return e == 0 && info.code == siQueue && info.value == m.markCookie
+}
