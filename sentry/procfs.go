@@ -1,6 +1,8 @@
 package sentry
 
 import (
+	"slices"
+
 	"vkernel/sentry/fsimpl/procfs"
 	"vkernel/sentry/vfs"
 )
@@ -43,6 +45,13 @@ func (s procSource) Caller(caller any) procfs.Process {
 	return nil
 }
 
+func (s procSource) CallerTID(caller any) int {
+	if t, ok := caller.(*Task); ok && t != nil {
+		return t.GuestTID()
+	}
+	return 0
+}
+
 func (s procSource) Hostname() string { return s.k.Hostname() }
 
 func (s procSource) Domainname() string { return s.k.Domainname() }
@@ -81,13 +90,34 @@ func (p procProcess) PPID() int {
 	}
 	return 1
 }
-func (p procProcess) HostTID() int               { return p.t.TID }
-func (p procProcess) Argv() []string             { return p.t.TG.Argv() }
-func (p procProcess) Environ() []string          { return p.t.TG.Environ() }
-func (p procProcess) Cred() *vfs.Cred            { return p.t.Creds.VFS() }
-func (p procProcess) FDs() []int                 { return p.t.FDs.FDs() }
-func (p procProcess) Threads() []int             { return []int{p.t.PID()} }
+func (p procProcess) HostTID() int      { return p.t.TID }
+func (p procProcess) Argv() []string    { return p.t.TG.Argv() }
+func (p procProcess) Environ() []string { return p.t.TG.Environ() }
+func (p procProcess) Cred() *vfs.Cred   { return p.t.Creds.VFS() }
+func (p procProcess) FDs() []int        { return p.t.FDs.FDs() }
+
 func (p procProcess) FD(n int) (*vfs.File, bool) { return p.t.FDs.Get(n) }
+
+// Threads implements procfs.Process.Threads: the leader, then the others
+// by tid.
+func (p procProcess) Threads() []procfs.Thread {
+	leader := p.t.TG.Leader()
+	var ths []procfs.Thread
+	for _, t := range p.t.TG.Threads() {
+		ths = append(ths, procfs.Thread{TID: t.GuestTID(), P: procProcess{t}})
+	}
+	slices.SortFunc(ths, func(a, b procfs.Thread) int {
+		al, bl := a.P.(procProcess).t == leader, b.P.(procProcess).t == leader
+		if al != bl {
+			if al {
+				return -1
+			}
+			return 1
+		}
+		return a.TID - b.TID
+	})
+	return ths
+}
 
 func (p procProcess) Exe() (string, vfs.VirtualDentry) { return p.t.TG.Exe() }
 
@@ -145,4 +175,4 @@ func (p *initProcess) Root() vfs.VirtualDentry          { return p.root }
 func (p *initProcess) Cwd() vfs.VirtualDentry           { return p.root }
 func (p *initProcess) FDs() []int                       { return nil }
 func (p *initProcess) FD(int) (*vfs.File, bool)         { return nil, false }
-func (p *initProcess) Threads() []int                   { return []int{1} }
+func (p *initProcess) Threads() []procfs.Thread         { return []procfs.Thread{{TID: 1, P: p}} }

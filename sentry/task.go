@@ -29,6 +29,18 @@ type Task struct {
 	// pid caches the guest pid of the thread group leader.
 	pidOnce sync.Once
 	pid     int
+	// tid caches the guest tid of a thread other than the leader.
+	tidOnce sync.Once
+	tid     int
+}
+
+// GuestTID returns the task's guest thread id.
+func (t *Task) GuestTID() int {
+	if l := t.TG.Leader(); l == nil || l == t {
+		return t.PID()
+	}
+	t.tidOnce.Do(func() { t.tid = guestPID(t.TID) })
+	return t.tid
 }
 
 // PID returns the task's guest thread-group id.

@@ -70,3 +70,20 @@ setpriv --reuid 1000 --regid 1000 --clear-groups cat /proc/$pid/maps >/dev/null 
 cat /proc/$pid/maps >/dev/null; echo "owner: $?"
 kill $pid`}, "user: 1\nowner: 0\n")
 }
+
+// TestProcThreads runs testdata/threads.c natively and in the guest:
+// /proc/self/task lists every thread, each task/<tid> is its own thread's
+// (comm, stat, status), and /proc/thread-self is the caller's.
+func TestProcThreads(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "threads")
+	buildC(t, "threads.c", filepath.Join(host, "threads"), "-static", "-pthread")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./threads"}, `worker 0: thread-self is its own: yes
+worker 1: thread-self is its own: yes
+leader: thread-self is its own: yes
+leader: comm threads, stat pid is the tid: yes, status Pid/Tgid: yes
+worker 0: comm worker-0, stat pid is the tid: yes, status Pid/Tgid: yes
+worker 1: comm worker-1, stat pid is the tid: yes, status Pid/Tgid: yes
+threads: 3
+`)
+}

@@ -39,11 +39,15 @@ func (p *fakeProc) Exe() (string, vfs.VirtualDentry) { return p.exe, p.exeVD }
 
 func (p *fakeProc) Cred() *vfs.Cred { return p.cred }
 
-func (p *fakeProc) Threads() []int {
+func (p *fakeProc) Threads() []Thread {
 	if p.threads == nil {
-		return []int{p.pid}
+		return []Thread{{p.pid, p}}
 	}
-	return p.threads
+	var ths []Thread
+	for _, tid := range p.threads {
+		ths = append(ths, Thread{tid, p})
+	}
+	return ths
 }
 
 func (p *fakeProc) FDs() []int {
@@ -111,6 +115,13 @@ func (s *fakeSource) Caller(c any) Process {
 		return p
 	}
 	return nil
+}
+
+func (s *fakeSource) CallerTID(c any) int {
+	if p := s.Caller(c); p != nil {
+		return p.PID()
+	}
+	return 0
 }
 
 func (s *fakeSource) Hostname() string { return "guest" }

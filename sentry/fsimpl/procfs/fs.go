@@ -21,6 +21,8 @@ type Source interface {
 	// Caller returns the process of vfs.Context.Caller (the calling task);
 	// nil if unknown.
 	Caller(caller any) Process
+	// CallerTID returns the guest tid of vfs.Context.Caller; 0 if unknown.
+	CallerTID(caller any) int
 	// Hostname is the guest's hostname (/proc/sys/kernel/hostname).
 	Hostname() string
 	// Domainname is the guest's NIS domain name
@@ -33,7 +35,8 @@ type Process interface {
 	// PID and PPID are guest ids.
 	PID() int
 	PPID() int
-	// HostTID is the host thread id of the leader: procfs reads
+	// HostTID is the host thread id of the thread the Process describes
+	// (the leader's, but for a Thread's): procfs reads
 	// /proc/<HostTID>/{stat,status,statm,limits,fd,fdinfo} on the host for
 	// the figures the sentry does not keep.
 	HostTID() int
@@ -51,8 +54,16 @@ type Process interface {
 	// FD returns the file at descriptor n with a reference the caller
 	// drops (DecRef).
 	FD(n int) (*vfs.File, bool)
-	// Threads returns the guest tids of the process.
-	Threads() []int
+	// Threads returns the process's threads, the leader first.
+	Threads() []Thread
+}
+
+// Thread is one thread of a process: its guest tid, and a Process that
+// describes it (its host thread, its own comm and credentials) for
+// task/<tid>.
+type Thread struct {
+	TID int
+	P   Process
 }
 
 // Opaque is optionally implemented by a Process that is vkernel's own

@@ -116,9 +116,11 @@ func (l *selfLink) ReadlinkFor(ctx *vfs.Context) (string, error) {
 	}
 	pid := strconv.Itoa(p.PID())
 	if l.thread {
-		// The Source names the calling process, not the thread: the
-		// leader stands for it.
-		return pid + "/task/" + pid, nil
+		tid := l.fs.src.CallerTID(ctx.Caller)
+		if tid == 0 {
+			return "", unix.ENOENT
+		}
+		return pid + "/task/" + strconv.Itoa(tid), nil
 	}
 	return pid, nil
 }
