@@ -324,6 +324,13 @@ func sysSendto(c *Call) Result {
 	if err := c.Mem.CopyIn(c.Args[1], buf); err != nil {
 		return Errno(err)
 	}
+	if len(hsa) > 2 && binary.LittleEndian.Uint16(hsa) == unix.AF_UNIX {
+		r, err := c.sendAsCaller(h, hsa, buf, nil, int(c.Args[3]))
+		if err != nil {
+			return Errno(err)
+		}
+		return Value(r)
+	}
 	var bp, sp unsafe.Pointer
 	if len(buf) > 0 {
 		bp = unsafe.Pointer(&buf[0])
@@ -337,50 +344,4 @@ func sysSendto(c *Call) Result {
 		return Errno(e)
 	}
 	return Value(int64(r))
-}
-
-// sysSendmsg lets the host send a message without an address or with an
-// address of another family; an AF_UNIX pathname address is refused.
-// Known gap: the host re-reads the msghdr, so a racing guest thread could
-// swap the address after this check.
-func sysSendmsg(c *Call) Result {
-	var hdr [16]byte
-	if err := c.Mem.CopyIn(c.Args[1], hdr[:]); err != nil {
-		return Errno(err)
-	}
-	name, namelen := binary.LittleEndian.Uint64(hdr[0:]), binary.LittleEndian.Uint64(hdr[8:])&0xffffffff
-	if name != 0 && namelen > 0 {
-		sa, err := c.sockaddrIn(name, namelen)
-		if err != nil {
-			return Errno(err)
-		}
-		if _, ok := unixPath(sa); ok {
-			return Errno(unix.EOPNOTSUPP)
-		}
-	}
-	return Result{Continue: true}
-}
-
-func sysSendmmsg(c *Call) Result {
-	n := c.Args[2]
-	if n > 1024 {
-		n = 1024
-	}
-	for i := uint64(0); i < n; i++ {
-		var hdr [16]byte
-		if err := c.Mem.CopyIn(c.Args[1]+i*64, hdr[:]); err != nil {
-			return Errno(err)
-		}
-		name, namelen := binary.LittleEndian.Uint64(hdr[0:]), binary.LittleEndian.Uint64(hdr[8:])&0xffffffff
-		if name != 0 && namelen > 0 {
-			sa, err := c.sockaddrIn(name, namelen)
-			if err != nil {
-				return Errno(err)
-			}
-			if _, ok := unixPath(sa); ok {
-				return Errno(unix.EOPNOTSUPP)
-			}
-		}
-	}
-	return Result{Continue: true}
 }
