@@ -176,6 +176,22 @@ func (k *Kernel) Task(tid int) *Task {
 	return k.tasks[tid]
 }
 
+// threadByGuestTID returns the live thread whose guest tid is tid.
+func (k *Kernel) threadByGuestTID(tid int) *Task {
+	k.mu.Lock()
+	all := make([]*Task, 0, len(k.tasks))
+	for _, t := range k.tasks {
+		all = append(all, t)
+	}
+	k.mu.Unlock()
+	for _, t := range all {
+		if t.GuestTID() == tid {
+			return t
+		}
+	}
+	return nil
+}
+
 // Tasks returns the live thread-group leaders ordered by guest pid.
 func (k *Kernel) Tasks() []*Task {
 	k.mu.Lock()
@@ -282,13 +298,18 @@ func (k *Kernel) countUnimplemented(nr uintptr) {
 }
 
 // guestPID reads the innermost pid of host task tid from /proc.
-func guestPID(tid int) int {
+func guestPID(tid int) int { return nsStatus(tid, "NSpid") }
+
+// nsStatus reads the innermost value of the NSpid, NSpgid or NSsid line
+// of host task tid's /proc status: its id in the guest's pid namespace; 0
+// if the task is gone.
+func nsStatus(tid int, key string) int {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "NSpid:"); ok {
+		if rest, ok := strings.CutPrefix(line, key+":"); ok {
 			f := strings.Fields(rest)
 			if len(f) > 0 {
 				n, _ := strconv.Atoi(f[len(f)-1])

@@ -51,3 +51,28 @@ other thread's signal: opened caught=1 read=2 hi peer=0
 real-time signals caught: 0
 `)
 }
+
+// TestKillPermission runs testdata/killperm.c natively and in the guest:
+// an unprivileged user may not signal root's process by any call (kill,
+// tgkill, tkill, rt_sigqueueinfo, pidfd_send_signal), but may send it
+// SIGCONT within its session; a group kill reaches only the user's own
+// process, and kill(-1) too.
+func TestKillPermission(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "killperm")
+	buildC(t, "killperm.c", filepath.Join(host, "killperm"), "-static")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./killperm"}, `kill: Operation not permitted
+kill 0: Operation not permitted
+kill SIGCONT, same session: ok
+tgkill: Operation not permitted
+tkill: Operation not permitted
+rt_sigqueueinfo: Operation not permitted
+pidfd_send_signal: Operation not permitted
+kill a pid that is not: No such process
+kill the group (own child and victim): ok
+kill -1: ok
+kill own child: ok
+own child got (usr1 usr2 cont): 110
+victim got (usr1 usr2 cont): 001
+`)
+}
