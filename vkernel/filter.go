@@ -78,7 +78,7 @@ var nativeSyscalls = []uintptr{
 	unix.SYS_FALLOCATE, unix.SYS_SYNC, unix.SYS_SYNC_FILE_RANGE,
 	unix.SYS_FADVISE64, unix.SYS_READAHEAD, unix.SYS_COPY_FILE_RANGE,
 	unix.SYS_SENDFILE, unix.SYS_SPLICE, unix.SYS_TEE, unix.SYS_VMSPLICE,
-	unix.SYS_GETRLIMIT, unix.SYS_SETRLIMIT, unix.SYS_PRLIMIT64, unix.SYS_GETRUSAGE,
+	unix.SYS_GETRLIMIT, unix.SYS_SETRLIMIT, unix.SYS_GETRUSAGE,
 	unix.SYS_GETTIMEOFDAY, unix.SYS_CLOCK_GETTIME, unix.SYS_CLOCK_GETRES,
 	unix.SYS_TIME, unix.SYS_TIMES, unix.SYS_SYSINFO, unix.SYS_UNAME,
 	unix.SYS_GETPGID, unix.SYS_SETPGID, unix.SYS_GETSID, unix.SYS_SETSID, unix.SYS_GETPGRP,
@@ -92,12 +92,12 @@ var nativeSyscalls = []uintptr{
 	unix.SYS_INOTIFY_RM_WATCH,
 	unix.SYS_TIMER_CREATE, unix.SYS_TIMER_SETTIME, unix.SYS_TIMER_GETTIME,
 	unix.SYS_TIMER_GETOVERRUN, unix.SYS_TIMER_DELETE,
-	unix.SYS_SCHED_SETPARAM, unix.SYS_SCHED_GETPARAM, unix.SYS_SCHED_SETSCHEDULER,
+	unix.SYS_SCHED_GETPARAM,
 	unix.SYS_SCHED_GETSCHEDULER, unix.SYS_SCHED_GET_PRIORITY_MAX,
 	unix.SYS_SCHED_GET_PRIORITY_MIN, unix.SYS_SCHED_RR_GET_INTERVAL,
-	unix.SYS_SCHED_SETAFFINITY, unix.SYS_SCHED_GETAFFINITY, unix.SYS_SCHED_SETATTR,
-	unix.SYS_SCHED_GETATTR, unix.SYS_GETPRIORITY, unix.SYS_SETPRIORITY,
-	unix.SYS_IOPRIO_SET, unix.SYS_IOPRIO_GET, unix.SYS_GETCPU,
+	unix.SYS_SCHED_GETAFFINITY,
+	unix.SYS_SCHED_GETATTR,
+	unix.SYS_IOPRIO_GET, unix.SYS_GETCPU,
 	unix.SYS_RESTART_SYSCALL, unix.SYS_SET_MEMPOLICY, unix.SYS_GET_MEMPOLICY,
 	unix.SYS_MBIND, unix.SYS_MQ_OPEN, unix.SYS_MQ_UNLINK, unix.SYS_MQ_TIMEDSEND,
 	unix.SYS_MQ_TIMEDRECEIVE, unix.SYS_MQ_NOTIFY, unix.SYS_MQ_GETSETATTR,
@@ -200,6 +200,16 @@ func BuildFilter() ([]bpf.Instruction, error) {
 	native.Set(unix.SYS_IOCTL, seccomp.MatchAll{})
 	// clone without namespace flags; with them the sentry answers EPERM.
 	native.Set(unix.SYS_CLONE, seccomp.PerArg{seccomp.MaskedEqual(cloneNamespaceFlags, 0)})
+	// Limits, priority and scheduling of the caller itself; for another
+	// process the sentry checks the permission (sentry/sys_sched.go).
+	self := seccomp.PerArg{low32(0)}
+	for _, nr := range []uintptr{unix.SYS_PRLIMIT64, unix.SYS_SCHED_SETAFFINITY, unix.SYS_SCHED_SETPARAM,
+		unix.SYS_SCHED_SETSCHEDULER, unix.SYS_SCHED_SETATTR} {
+		native.Set(nr, self)
+	}
+	native.Set(unix.SYS_IOPRIO_SET, seccomp.PerArg{low32(1), low32(0)}) // IOPRIO_WHO_PROCESS, 0
+	native.Set(unix.SYS_SETPRIORITY, seccomp.PerArg{low32(0), low32(0)}) // PRIO_PROCESS, 0
+	native.Set(unix.SYS_GETPRIORITY, seccomp.Or{seccomp.PerArg{low32(0)}, seccomp.PerArg{low32(1)}})
 	// send(2) on a connected socket; with an address the sentry checks it.
 	native.Set(unix.SYS_SENDTO, seccomp.PerArg{seccomp.AnyValue{}, seccomp.AnyValue{},
 		seccomp.AnyValue{}, seccomp.AnyValue{}, seccomp.EqualTo(0)})

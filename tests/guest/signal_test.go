@@ -76,3 +76,31 @@ own child got (usr1 usr2 cont): 110
 victim got (usr1 usr2 cont): 001
 `)
 }
+
+// TestPriorityPermission runs testdata/prioperm.c natively and in the
+// guest: an unprivileged user may not change root's process's limits,
+// priority, affinity, scheduler or I/O priority (nor read its limits), but
+// may its own child's; PRIO_USER finds the user's processes by uid.
+func TestPriorityPermission(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "prioperm")
+	buildC(t, "prioperm.c", filepath.Join(host, "prioperm"), "-static")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./prioperm"}, `root's: prlimit get: Operation not permitted
+root's: prlimit set: Operation not permitted
+root's: setpriority: Operation not permitted
+root's: sched_setaffinity: Operation not permitted
+root's: sched_setscheduler: Operation not permitted
+root's: ioprio_set: Operation not permitted
+own: prlimit get: ok
+own: prlimit set: ok
+own: setpriority: ok
+own: sched_setaffinity: ok
+own: sched_setscheduler: ok
+own: ioprio_set: ok
+setpriority user: ok
+getpriority user: 7 
+own child's nice: 7
+setpriority uid 2000: No such process
+root's nice: 0
+`)
+}
