@@ -207,7 +207,7 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		unix.SYS_SCHED_SETSCHEDULER, unix.SYS_SCHED_SETATTR} {
 		native.Set(nr, self)
 	}
-	native.Set(unix.SYS_IOPRIO_SET, seccomp.PerArg{low32(1), low32(0)}) // IOPRIO_WHO_PROCESS, 0
+	native.Set(unix.SYS_IOPRIO_SET, seccomp.PerArg{low32(1), low32(0)})  // IOPRIO_WHO_PROCESS, 0
 	native.Set(unix.SYS_SETPRIORITY, seccomp.PerArg{low32(0), low32(0)}) // PRIO_PROCESS, 0
 	native.Set(unix.SYS_GETPRIORITY, seccomp.Or{seccomp.PerArg{low32(0)}, seccomp.PerArg{low32(1)}})
 	// send(2) on a connected socket; with an address the sentry checks it.
