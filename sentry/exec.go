@@ -105,7 +105,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 	ctx := t.Context(&refs)
 	var vd vfs.VirtualDentry
 	if path == "" && at&unix.AT_EMPTY_PATH != 0 && dirfd != unix.AT_FDCWD {
-		f, ok := t.FDs.Get(int(dirfd))
+		f, ok := t.FDs().Get(int(dirfd))
 		if !ok {
 			if fetch == nil || dirfd < 0 {
 				return nil, unix.EBADF
@@ -135,7 +135,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 		}
 		start := ctx.Cwd
 		if dirfd != unix.AT_FDCWD && !strings.HasPrefix(path, "/") {
-			f, ok := t.FDs.Get(int(dirfd))
+			f, ok := t.FDs().Get(int(dirfd))
 			if !ok {
 				return nil, unix.EBADF
 			}
@@ -171,7 +171,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 		// is Linux's), unless the descriptor closes at exec: then by its
 		// absolute path.
 		name = execfn
-		if t.FDs.Cloexec(int(dirfd)) {
+		if t.FDs().Cloexec(int(dirfd)) {
 			name = ""
 		}
 	}
@@ -399,13 +399,9 @@ func readStrings(mem Memory, addr uint64) ([]string, error) {
 // set-id exec, or one that gives capabilities to a non-root real user),
 // which the new image must be told through AT_SECURE.
 func (k *Kernel) ExecDone(t *Task, p *ExecPlan) (secure bool) {
-	old := t.FDs
-	t.FDs = old.Fork()
-	old.DecRef()
-	t.FDs.CloseOnExec()
-	fs := t.FS
-	t.FS = fs.Fork()
-	fs.DecRef()
+	t.unshareFDs()
+	t.FDs().CloseOnExec()
+	t.unshareFS()
 	t.TG.setExec(p.Exe, p.ExeVD, p.GuestArgv, p.Envp)
 	t.SetComm(p.Comm)
 	t.Creds.mu.Lock()

@@ -155,7 +155,9 @@ func NewKernel(cfg Config) *Kernel {
 // NewInitTask registers the first guest task, host thread tid.
 func (k *Kernel) NewInitTask(tid int, root, cwd vfs.VirtualDentry, cred *Creds, fds *FDTable) *Task {
 	tg := &ThreadGroup{TGID: tid}
-	t := &Task{k: k, TID: tid, TG: tg, FS: NewFSContext(root, cwd, 022), FDs: fds, Creds: cred}
+	t := &Task{k: k, TID: tid, TG: tg, Creds: cred}
+	t.fs.Store(NewFSContext(root, cwd, 022))
+	t.fds.Store(fds)
 	tg.leader = t
 	k.addTask(t)
 	return t
@@ -233,14 +235,14 @@ func (k *Kernel) Fork(parent *Task, childTID int, flags uint64) *Task {
 		parent.TG.mu.Unlock()
 	}
 	if flags&unix.CLONE_FILES != 0 {
-		c.FDs = parent.FDs.Share()
+		c.fds.Store(parent.FDs().Share())
 	} else {
-		c.FDs = parent.FDs.Fork()
+		c.fds.Store(parent.FDs().Fork())
 	}
 	if flags&unix.CLONE_FS != 0 {
-		c.FS = parent.FS.Share()
+		c.fs.Store(parent.FS().Share())
 	} else {
-		c.FS = parent.FS.Fork()
+		c.fs.Store(parent.FS().Fork())
 	}
 	k.addTask(c)
 	return c
@@ -256,8 +258,8 @@ func (k *Kernel) Exit(tid int) {
 		return
 	}
 	t.TG.removeThread(t)
-	t.FDs.DecRef()
-	t.FS.DecRef()
+	t.FDs().DecRef()
+	t.FS().DecRef()
 }
 
 // Retid renames a task whose host thread id changed: a non-leader thread

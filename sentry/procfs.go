@@ -66,7 +66,7 @@ var (
 )
 
 func (p procProcess) Identity() procfs.Identity {
-	_, _, umask := p.t.FS.Get()
+	_, _, umask := p.t.FS().Get()
 	c := p.t.Creds
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -94,9 +94,9 @@ func (p procProcess) HostTID() int      { return p.t.TID }
 func (p procProcess) Argv() []string    { return p.t.TG.Argv() }
 func (p procProcess) Environ() []string { return p.t.TG.Environ() }
 func (p procProcess) Cred() *vfs.Cred   { return p.t.Creds.VFS() }
-func (p procProcess) FDs() []int        { return p.t.FDs.FDs() }
+func (p procProcess) FDs() []int        { return p.t.FDs().FDs() }
 
-func (p procProcess) FD(n int) (*vfs.File, bool) { return p.t.FDs.Get(n) }
+func (p procProcess) FD(n int) (*vfs.File, bool) { return p.t.FDs().Get(n) }
 
 // Threads implements procfs.Process.Threads: the leader, then the others
 // by tid.
@@ -122,12 +122,12 @@ func (p procProcess) Threads() []procfs.Thread {
 func (p procProcess) Exe() (string, vfs.VirtualDentry) { return p.t.TG.Exe() }
 
 func (p procProcess) Root() vfs.VirtualDentry {
-	root, _, _ := p.t.FS.Get()
+	root, _, _ := p.t.FS().Get()
 	return root
 }
 
 func (p procProcess) Cwd() vfs.VirtualDentry {
-	_, cwd, _ := p.t.FS.Get()
+	_, cwd, _ := p.t.FS().Get()
 	return cwd
 }
 

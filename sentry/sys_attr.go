@@ -29,7 +29,7 @@ func init() {
 // fdVD returns the position of a VFS descriptor; ok is false for a
 // descriptor the guest made itself, which the host serves.
 func (c *Call) fdVD(fd int) (vd vfs.VirtualDentry, ok bool, err error) {
-	f, ok := c.Task.FDs.Get(fd)
+	f, ok := c.Task.FDs().Get(fd)
 	if !ok {
 		return vd, false, nil
 	}
@@ -41,7 +41,7 @@ func (c *Call) fdVD(fd int) (vd vfs.VirtualDentry, ok bool, err error) {
 // fdVDNoPath is fdVD for calls an O_PATH descriptor cannot make (fchmod,
 // fchown, the f*xattr calls): EBADF for one, as Linux.
 func (c *Call) fdVDNoPath(fd int) (vd vfs.VirtualDentry, ok bool, err error) {
-	if f, ok := c.Task.FDs.Get(fd); ok {
+	if f, ok := c.Task.FDs().Get(fd); ok {
 		opath := f.Flags&unix.O_PATH != 0
 		f.DecRef()
 		if opath {

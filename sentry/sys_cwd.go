@@ -40,7 +40,7 @@ func sysChdir(c *Call) Result {
 	if err := c.dirSearchable(vd); err != nil {
 		return Errno(err)
 	}
-	c.Task.FS.SetCwd(vd)
+	c.Task.FS().SetCwd(vd)
 	return Value(0)
 }
 
@@ -56,12 +56,12 @@ func sysFchdir(c *Call) Result {
 	if err := c.dirSearchable(vd); err != nil {
 		return Errno(err)
 	}
-	c.Task.FS.SetCwd(vd)
+	c.Task.FS().SetCwd(vd)
 	return Value(0)
 }
 
 func sysGetcwd(c *Call) Result {
-	root, cwd, _ := c.Task.FS.Get()
+	root, cwd, _ := c.Task.FS().Get()
 	p, ok := c.Task.Kernel().VFS.PathOf(root, cwd)
 	if !ok {
 		p = "(unreachable)" + p
@@ -87,10 +87,10 @@ func sysChroot(c *Call) Result {
 	if !c.Task.Creds.VFS().HasCap(capSysChroot) {
 		return Errno(unix.EPERM)
 	}
-	c.Task.FS.SetRoot(vd)
+	c.Task.FS().SetRoot(vd)
 	return Value(0)
 }
 
 func sysUmask(c *Call) Result {
-	return Value(int64(c.Task.FS.SwapUmask(uint32(c.Args[0]))))
+	return Value(int64(c.Task.FS().SwapUmask(uint32(c.Args[0]))))
 }

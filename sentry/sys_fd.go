@@ -28,7 +28,7 @@ func init() {
 // opath reports whether the guest's fd is an O_PATH descriptor of the VFS
 // (its host descriptor is a stand-in, on which the host would answer).
 func (c *Call) opath(fd int) bool {
-	f, ok := c.Task.FDs.Get(fd)
+	f, ok := c.Task.FDs().Get(fd)
 	if !ok {
 		return false
 	}
@@ -49,7 +49,7 @@ func sysNotOnPath(c *Call) Result {
 // sysClose forgets the descriptor and lets the host close it (no memory
 // argument, so nothing can change between the check and the close).
 func sysClose(c *Call) Result {
-	c.Task.FDs.Remove(int(c.fd(0)))
+	c.Task.FDs().Remove(int(c.fd(0)))
 	return Result{Continue: true}
 }
 
@@ -59,14 +59,12 @@ func sysCloseRange(c *Call) Result {
 		return Errno(unix.EINVAL)
 	}
 	if flags&unix.CLOSE_RANGE_UNSHARE != 0 {
-		old := c.Task.FDs
-		c.Task.FDs = old.Fork()
-		old.DecRef()
+		c.Task.unshareFDs()
 	}
 	if flags&unix.CLOSE_RANGE_CLOEXEC != 0 {
-		c.Task.FDs.SetCloexec(lo, hi, true)
+		c.Task.FDs().SetCloexec(lo, hi, true)
 	} else {
-		c.Task.FDs.RemoveRange(lo, hi)
+		c.Task.FDs().RemoveRange(lo, hi)
 	}
 	return Result{Continue: true}
 }
@@ -75,7 +73,7 @@ func sysCloseRange(c *Call) Result {
 // when the table has it (close is false), else a fetched duplicate the
 // caller must close.
 func (c *Call) hostFD(fd int) (h int, close bool, err error) {
-	if f, ok := c.Task.FDs.Get(fd); ok {
+	if f, ok := c.Task.FDs().Get(fd); ok {
 		defer f.DecRef()
 		if f.Flags&unix.O_PATH != 0 {
 			h, err := pathStandIn()
@@ -109,10 +107,10 @@ func (c *Call) dupTo(old, at int, cloexec bool) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	if f, ok := c.Task.FDs.Get(old); ok {
-		c.Task.FDs.Install(n, f, cloexec)
+	if f, ok := c.Task.FDs().Get(old); ok {
+		c.Task.FDs().Install(n, f, cloexec)
 	} else {
-		c.Task.FDs.Remove(n)
+		c.Task.FDs().Remove(n)
 	}
 	return Value(int64(n))
 }
@@ -154,10 +152,10 @@ func sysFcntl(c *Call) Result {
 	fd := int(c.fd(0))
 	switch int(int32(c.Args[1])) {
 	case unix.F_SETFD:
-		c.Task.FDs.SetCloexec(uint64(fd), uint64(fd), c.Args[2]&unix.FD_CLOEXEC != 0)
+		c.Task.FDs().SetCloexec(uint64(fd), uint64(fd), c.Args[2]&unix.FD_CLOEXEC != 0)
 		return Result{Continue: true}
 	case unix.F_GETFL:
-		if f, ok := c.Task.FDs.Get(fd); ok {
+		if f, ok := c.Task.FDs().Get(fd); ok {
 			defer f.DecRef()
 			if f.Flags&unix.O_PATH != 0 {
 				// The host would show the stand-in's flags.
@@ -212,7 +210,7 @@ const (
 // through the VFS by its name in the same devpts, so that it is in the
 // table and its fstat, /proc/self/fd link and ttyname agree.
 func (c *Call) ptyPeer(fd, flags int) Result {
-	f, ok := c.Task.FDs.Get(fd)
+	f, ok := c.Task.FDs().Get(fd)
 	if !ok {
 		return Result{Continue: true}
 	}
@@ -246,9 +244,9 @@ func sysIoctlCloexec(c *Call) Result {
 	fd := uint64(uint32(c.Args[0]))
 	switch uint32(c.Args[1]) {
 	case fioclex:
-		c.Task.FDs.SetCloexec(fd, fd, true)
+		c.Task.FDs().SetCloexec(fd, fd, true)
 	case fionclex:
-		c.Task.FDs.SetCloexec(fd, fd, false)
+		c.Task.FDs().SetCloexec(fd, fd, false)
 	case tiocGptPeer:
 		return c.ptyPeer(int(fd), int(c.Args[2]))
 	default:
@@ -272,7 +270,7 @@ var inodeArgSize = map[uint32]int{
 // between the check and the call): EROFS on a read-only mount; the
 // encryption, verity and label ioctls are refused.
 func (c *Call) inodeIoctl(fd int, cmd uint32) Result {
-	if f, ok := c.Task.FDs.Get(fd); ok {
+	if f, ok := c.Task.FDs().Get(fd); ok {
 		ro := f.VD.Mount.ReadOnly()
 		f.DecRef()
 		if ro {

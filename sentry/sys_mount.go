@@ -222,7 +222,7 @@ func (k *Kernel) writersOn(on func(*vfs.Mount) bool) bool {
 	k.mu.Lock()
 	tables := map[*FDTable]bool{}
 	for _, t := range k.tasks {
-		tables[t.FDs] = true
+		tables[t.FDs()] = true
 	}
 	k.mu.Unlock()
 	for t := range tables {

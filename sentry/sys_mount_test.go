@@ -31,7 +31,7 @@ func newMountKernel(t *testing.T) (*Kernel, *Task) {
 // mountAt returns the mount whose mount point is path.
 func mountAt(t *testing.T, k *Kernel, task *Task, path string) *vfs.Mount {
 	t.Helper()
-	root, _, _ := task.FS.Get()
+	root, _, _ := task.FS().Get()
 	for _, m := range k.VFS.Mounts() {
 		if p, ok := k.VFS.PathOf(root, k.VFS.Root(m)); ok && p == path {
 			return m

@@ -31,14 +31,10 @@ func sysUnshare(c *Call) Result {
 		return Errno(unix.EINVAL)
 	}
 	if flags&unix.CLONE_FILES != 0 {
-		old := c.Task.FDs
-		c.Task.FDs = old.Fork()
-		old.DecRef()
+		c.Task.unshareFDs()
 	}
 	if flags&unix.CLONE_FS != 0 {
-		old := c.Task.FS
-		c.Task.FS = old.Fork()
-		old.DecRef()
+		c.Task.unshareFS()
 	}
 	return Value(0)
 }

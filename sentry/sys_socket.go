@@ -169,7 +169,7 @@ func rawSockaddrCall(nr uintptr, fd int, sa []byte) error {
 
 // socketFD fetches the guest's socket descriptor.
 func (c *Call) socketFD(fd int) (int, error) {
-	if _, ok := c.Task.FDs.Get(fd); ok {
+	if _, ok := c.Task.FDs().Get(fd); ok {
 		return -1, unix.ENOTSOCK
 	}
 	h, err := c.FDs.Fetch(fd)

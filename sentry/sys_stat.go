@@ -56,7 +56,7 @@ func (c *Call) statVD(vd vfs.VirtualDentry, addr uint64) Result {
 // statFD writes the struct stat of descriptor fd to addr: from the VFS for
 // its files, from the host for the guest's own (pipes, sockets, stdio).
 func (c *Call) statFD(fd int, addr uint64) Result {
-	if f, ok := c.Task.FDs.Get(fd); ok {
+	if f, ok := c.Task.FDs().Get(fd); ok {
 		defer f.DecRef()
 		if !f.Reopened() {
 			return c.statVD(f.VD, addr)
@@ -151,7 +151,7 @@ func sysStatx(c *Call) Result {
 		return Errno(err)
 	}
 	if empty && c.fd(0) != unix.AT_FDCWD {
-		f, ok := c.Task.FDs.Get(int(c.fd(0)))
+		f, ok := c.Task.FDs().Get(int(c.fd(0)))
 		if !ok {
 			h, closeH, err := c.hostFD(int(c.fd(0)))
 			if err != nil {
@@ -285,7 +285,7 @@ func sysStatfs(c *Call) Result {
 
 func sysFstatfs(c *Call) Result {
 	fd := int(c.fd(0))
-	if f, ok := c.Task.FDs.Get(fd); ok {
+	if f, ok := c.Task.FDs().Get(fd); ok {
 		defer f.DecRef()
 		return c.statfsVD(f.VD, c.Args[1])
 	}
@@ -305,7 +305,7 @@ func sysFstatfs(c *Call) Result {
 
 func sysGetdents64(c *Call) Result {
 	fd := int(c.fd(0))
-	f, ok := c.Task.FDs.Get(fd)
+	f, ok := c.Task.FDs().Get(fd)
 	if !ok {
 		return Errno(c.notVFS(fd))
 	}

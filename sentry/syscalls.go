@@ -150,7 +150,7 @@ func (c *Call) start(dirfd int32, path string) (vfs.VirtualDentry, error) {
 	if dirfd == unix.AT_FDCWD || (len(path) > 0 && path[0] == '/') {
 		return c.ctx().Cwd, nil
 	}
-	f, ok := c.Task.FDs.Get(int(dirfd))
+	f, ok := c.Task.FDs().Get(int(dirfd))
 	if !ok {
 		return vfs.VirtualDentry{}, c.notVFS(int(dirfd))
 	}

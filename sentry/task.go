@@ -2,6 +2,7 @@ package sentry
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"vkernel/sentry/vfs"
 )
@@ -14,11 +15,12 @@ type Task struct {
 	TID int
 	// TG is the thread group; fixed.
 	TG *ThreadGroup
-	// FS is the root, cwd and umask, shared under CLONE_FS. Replaced only
-	// by the task itself (unshare).
-	FS *FSContext
-	// FDs is the descriptor table, shared under CLONE_FILES.
-	FDs *FDTable
+	// fs is the root, cwd and umask, shared under CLONE_FS; fds is the
+	// descriptor table, shared under CLONE_FILES. Each is replaced when the
+	// task unshares it or execs, while other tasks may read it (procfs),
+	// hence atomic.
+	fs  atomic.Pointer[FSContext]
+	fds atomic.Pointer[FDTable]
 	// Creds is the task's identity.
 	Creds *Creds
 
@@ -32,6 +34,26 @@ type Task struct {
 	// tid caches the guest tid of a thread other than the leader.
 	tidOnce sync.Once
 	tid     int
+}
+
+// FS returns the task's root, cwd and umask.
+func (t *Task) FS() *FSContext { return t.fs.Load() }
+
+// FDs returns the task's descriptor table.
+func (t *Task) FDs() *FDTable { return t.fds.Load() }
+
+// unshareFS gives the task a copy of its FSContext of its own.
+func (t *Task) unshareFS() {
+	old := t.FS()
+	t.fs.Store(old.Fork())
+	old.DecRef()
+}
+
+// unshareFDs gives the task a copy of its descriptor table of its own.
+func (t *Task) unshareFDs() {
+	old := t.FDs()
+	t.fds.Store(old.Fork())
+	old.DecRef()
 }
 
 // GuestTID returns the task's guest thread id.
@@ -60,7 +82,7 @@ func (t *Task) Kernel() *Kernel { return t.k }
 // Root and Cwd are referenced and held by refs, which the caller releases
 // once done with the context (Call.ctx does this for a handler).
 func (t *Task) Context(refs *vdRefs) *vfs.Context {
-	root, cwd, umask := t.FS.Pin()
+	root, cwd, umask := t.FS().Pin()
 	refs.hold(root)
 	refs.hold(cwd)
 	return &vfs.Context{Root: root, Cwd: cwd, Cred: t.Creds.VFS(), Umask: umask, Caller: t}

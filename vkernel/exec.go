@@ -30,6 +30,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -59,6 +60,14 @@ type execState struct {
 	// progFD is the guest descriptor of the program a secure exec's loader
 	// is given (plan.Prog), -1 for none.
 	progFD int
+	// handoff orders the state's uses by the tracer and by the server of
+	// the marker notification. They never overlap: the server answers the
+	// marker before the thread can stop again, and the tracer resumes the
+	// thread before it can make the marker call; but that order runs
+	// through the host kernel, where Go's memory model cannot see it.
+	// Every lookup (execTable.get) acquires it, and the server releases it
+	// before it answers (execMarker).
+	handoff atomic.Uint64
 }
 
 // execTable holds the execs in flight, by host thread id. It is shared by
@@ -76,8 +85,12 @@ type execTable struct {
 
 func (e *execTable) get(tid int) *execState {
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.m[tid]
+	s := e.m[tid]
+	e.mu.Unlock()
+	if s != nil {
+		s.handoff.Load()
+	}
+	return s
 }
 
 // put records tid's exec, dropping one it had (a thread that vanished
@@ -98,6 +111,7 @@ func (e *execTable) forget(tid int) {
 	s := e.dropLocked(tid)
 	e.mu.Unlock()
 	if s != nil {
+		s.handoff.Load()
 		s.plan.Release()
 	}
 }
@@ -185,22 +199,29 @@ func (m *Machine) execMarker(tid int, id uint64) {
 		m.l.send(id, 0, unix.ENOSYS, false)
 		return
 	}
-	if s.plan.Secure && s.plan.Prog != nil {
-		// The loader of a privileged exec opens the program by this
-		// descriptor, the file the sentry checked, not by its name.
-		pfd, err := m.l.addfd(id, s.plan.Prog.HostFD(), -1, false)
-		if err != nil {
-			m.l.send(id, 0, errnoOf(err), false)
-			return
-		}
-		s.progFD = pfd
-	}
-	fd, err := m.l.addfd(id, s.plan.File.HostFD(), -1, true)
+	fd, err := m.installProgram(s, id)
+	s.handoff.Add(1)
 	if err != nil {
 		m.l.send(id, 0, errnoOf(err), false)
 		return
 	}
 	m.l.send(id, int64(fd), 0, false)
+}
+
+// installProgram installs the descriptors of s's exec in the caller of
+// notification id: the loader's of a secure exec, then the program's,
+// whose number it returns.
+func (m *Machine) installProgram(s *execState, id uint64) (int, error) {
+	if s.plan.Secure && s.plan.Prog != nil {
+		// The loader of a privileged exec opens the program by this
+		// descriptor, the file the sentry checked, not by its name.
+		pfd, err := m.l.addfd(id, s.plan.Prog.HostFD(), -1, false)
+		if err != nil {
+			return 0, err
+		}
+		s.progFD = pfd
+	}
+	return m.l.addfd(id, s.plan.File.HostFD(), -1, true)
 }
 
 // syscallExitStop handles the syscall-exit stops of the dance (steps 3, 5).
@@ -362,7 +383,7 @@ func (m *Machine) execEvent(t *tracer, tid int) {
 				// The loader's descriptor of the program stays open in
 				// the program: the table names it by its guest path.
 				s.plan.Prog.IncRef()
-				task.FDs.Install(s.progFD, s.plan.Prog, false)
+				task.FDs().Install(s.progFD, s.plan.Prog, false)
 			}
 		}
 		fixAuxv(tid, s.plan.ExecFn, secure)

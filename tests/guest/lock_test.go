@@ -46,7 +46,7 @@ func TestLocksAcrossKernels(t *testing.T) {
 	}
 	// Another vkernel holds it.
 	holder := exec.Command(bin, "run", "--root", root, "--mount", share+":/shared", "--",
-		"/bin/sh", "-c", "exec flock /shared/lock sh -c 'echo held; sleep 3'")
+		"/bin/sh", "-c", "exec flock /shared/lock sh -c 'echo held; sleep 60'")
 	out, _ := holder.StdoutPipe()
 	if err := holder.Start(); err != nil {
 		t.Fatal(err)
