@@ -2,7 +2,9 @@
 #
 #   make build   bin/vkernel
 #   make test    go vet; unit tests (-race where concurrent); then the guest-level
-#                tests in ./tests/... against the rootfs cache (built if missing)
+#                tests in ./tests/... against the rootfs cache (built if missing);
+#                then the guest tests that drive the tracer and the servers
+#                hardest against a -race build of vkernel (guest-race)
 #   make bench   native vs vkernel timings on the bookworm rootfs
 #   make rootfs  build the rootfs cache only
 #   make conformance [MODULES="test_os test_stat"] [CONFORMANCE_USER=1000:1000]
@@ -20,10 +22,15 @@ VKERNEL_BIN    := $(CURDIR)/bin/vkernel
 BENCH_N        ?= 5
 # Unit packages with concurrency, run under the race detector (needs cgo).
 RACE_PATTERNS  := ./sentry/... ./dirfs/...
+# Guest tests run against a -race vkernel: concurrent execs, signals in
+# blocked calls, threads, vfork (a race report fails the run: it goes to
+# the guest's stderr and sets the exit status).
+RACE_BIN          := $(CURDIR)/bin/vkernel-race
+RACE_GUEST_TESTS  := TestExecSwap|TestExecRace|TestVforkExec|TestSignalBlockedFifoOpen|TestKillPermission|TestProcThreads
 
 export VKERNEL_ROOTFS
 
-.PHONY: all build deps test unit guest-test rootfs rootfs-python conformance bench clean
+.PHONY: all build deps test unit guest-test guest-race rootfs rootfs-python conformance bench clean
 
 all: build
 
@@ -46,7 +53,7 @@ deps:
 rootfs: deps
 	./scripts/build-rootfs.sh $(VKERNEL_ROOTFS)
 
-test: deps unit guest-test
+test: deps unit guest-test guest-race
 
 unit:
 	$(GO) vet ./...
@@ -58,6 +65,11 @@ unit:
 guest-test: build rootfs
 	VKERNEL_BIN=$(VKERNEL_BIN) VKERNEL_ROOTFS=$(VKERNEL_ROOTFS) \
 		$(GO) test -count=1 -timeout 15m ./tests/...
+
+guest-race: rootfs
+	$(GO) build -race -o $(RACE_BIN) ./cmd/vkernel
+	VKERNEL_BIN=$(RACE_BIN) VKERNEL_ROOTFS=$(VKERNEL_ROOTFS) \
+		$(GO) test -count=1 -timeout 10m -run '$(RACE_GUEST_TESTS)' ./tests/guest
 
 # The python tree (python3 + libpython3.11-testsuite) for make conformance.
 rootfs-python: deps
