@@ -32,6 +32,9 @@ func (s procSource) Process(pid int) procfs.Process {
 	if t := s.k.TaskByGuestPID(pid); t != nil {
 		return procProcess{t}
 	}
+	if t := s.k.threadByGuestTID(pid); t != nil {
+		return procProcess{t}
+	}
 	return nil
 }
 

@@ -85,5 +85,6 @@ leader: comm threads, stat pid is the tid: yes, status Pid/Tgid: yes
 worker 0: comm worker-0, stat pid is the tid: yes, status Pid/Tgid: yes
 worker 1: comm worker-1, stat pid is the tid: yes, status Pid/Tgid: yes
 threads: 3
+/proc/<tid>: found, Pid/Tgid: yes, listed: no
 `)
 }

@@ -16,7 +16,9 @@ type Source interface {
 	// Processes returns the live guest processes (thread-group leaders),
 	// sorted by pid.
 	Processes() []Process
-	// Process returns the process with guest pid pid; nil if none.
+	// Process returns the process with guest pid pid, or the thread with
+	// guest tid pid (a Process that describes it, as a Thread's: Linux's
+	// /proc/<tid>, found but not listed); nil if none.
 	Process(pid int) Process
 	// Caller returns the process of vfs.Context.Caller (the calling task);
 	// nil if unknown.

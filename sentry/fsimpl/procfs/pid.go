@@ -23,10 +23,9 @@ type proc struct {
 	// in task/. Immutable.
 	tid int
 	// hostTID is p.HostTID() when the directory was looked up: a process
-	// whose pid was reused has another, so the directory goes stale
-	// rather than describing the newcomer. leaderHostTID is the same of
-	// the process's leader (task/<tid> describes a thread). Immutable.
-	hostTID, leaderHostTID int
+	// or thread whose id was reused has another, so the directory goes
+	// stale rather than describing the newcomer. Immutable.
+	hostTID int
 
 	startOnce sync.Once
 	// start is the process's start time. Written once under startOnce.
@@ -35,29 +34,13 @@ type proc struct {
 
 // newProc makes the proc of p's directory named tid.
 func (fs *FS) newProc(p Process, tid int) *proc {
-	return &proc{fs: fs, p: p, tid: tid, hostTID: p.HostTID(), leaderHostTID: p.HostTID()}
+	return &proc{fs: fs, p: p, tid: tid, hostTID: p.HostTID()}
 }
 
-// newThreadProc makes the proc of thread th of process p.
-func (fs *FS) newThreadProc(p Process, th Thread) *proc {
-	return &proc{fs: fs, p: th.P, tid: th.TID, hostTID: th.P.HostTID(), leaderHostTID: p.HostTID()}
-}
-
-// alive reports whether pr's process, and its thread, still run.
+// alive reports whether pr's process or thread still runs.
 func (pr *proc) alive() bool {
-	cur := pr.fs.src.Process(pr.p.PID())
-	if cur == nil || cur.HostTID() != pr.leaderHostTID {
-		return false
-	}
-	if pr.hostTID == pr.leaderHostTID {
-		return true
-	}
-	for _, th := range cur.Threads() {
-		if th.P.HostTID() == pr.hostTID {
-			return true
-		}
-	}
-	return false
+	cur := pr.fs.src.Process(pr.tid)
+	return cur != nil && cur.HostTID() == pr.hostTID
 }
 
 // check returns ENOENT for the entries of a process gone, as Linux's
@@ -175,7 +158,7 @@ func taskEntries(d *dir) ([]entry, error) {
 	var ents []entry
 	for _, th := range p.Threads() {
 		ents = append(ents, entry{strconv.Itoa(th.TID), unix.DT_DIR, func(n node) vfs.Vnode {
-			n.pr = fs.newThreadProc(p, th)
+			n.pr = fs.newProc(th.P, th.TID)
 			return &dir{node: n, parent: parentIno(n), static: threadEntries}
 		}})
 	}

@@ -68,13 +68,17 @@ func (fs *FS) findPid(_ *dir, name string) (entry, error) {
 	if p == nil {
 		return entry{}, unix.ENOENT
 	}
-	return fs.pidEntry(p), nil
+	return fs.idEntry(p, pid), nil
 }
 
 // pidEntry is the entry of p's directory.
-func (fs *FS) pidEntry(p Process) entry {
-	return entry{strconv.Itoa(p.PID()), unix.DT_DIR, func(n node) vfs.Vnode {
-		n.pr = fs.newProc(p, p.PID())
+func (fs *FS) pidEntry(p Process) entry { return fs.idEntry(p, p.PID()) }
+
+// idEntry is the entry of the directory named id of p: its pid, or the tid
+// of the thread p describes.
+func (fs *FS) idEntry(p Process, id int) entry {
+	return entry{strconv.Itoa(id), unix.DT_DIR, func(n node) vfs.Vnode {
+		n.pr = fs.newProc(p, id)
 		return &dir{node: n, parent: rootIno, static: pidEntries}
 	}}
 }

@@ -85,6 +85,23 @@ int main(void) {
 	}
 	closedir(d);
 	printf("threads: %d\n", n);
+
+	// /proc/<tid> of a thread: found, describing the thread, not listed.
+	char path[64], line[256];
+	int listed = 0, pid = 0, tgid = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", tids[1]);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof line, f)) {
+		sscanf(line, "Tgid: %d", &tgid);
+		sscanf(line, "Pid: %d", &pid);
+	}
+	if (f) fclose(f);
+	d = opendir("/proc");
+	while ((e = readdir(d)))
+		if (atoi(e->d_name) == tids[1]) listed = 1;
+	closedir(d);
+	printf("/proc/<tid>: %s, Pid/Tgid: %s, listed: %s\n", f ? "found" : "not found",
+	       pid == tids[1] && tgid == getpid() ? "yes" : "no", listed ? "yes" : "no");
 	pthread_barrier_wait(&done);
 	for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
 	return 0;
