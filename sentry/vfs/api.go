@@ -74,6 +74,13 @@ type MagicLink interface {
 // ErrNoTarget is MagicLink.Target's answer for an object with no path.
 var ErrNoTarget = unix.ENOLINK
 
+// ContextOpener is implemented by vnodes whose contents depend on who
+// opens them (procfs: a process reading its own state sees itself
+// running). The VFS prefers it to Open for a read or write open.
+type ContextOpener interface {
+	OpenFor(ctx *Context, flags int) (FileImpl, error)
+}
+
 // ContextReadlinker is implemented by symlink vnodes whose text depends on
 // who reads it (procfs's "self" and "thread-self"). The VFS prefers it to
 // Readlink, both when following the link and for readlink(2).

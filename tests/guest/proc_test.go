@@ -88,3 +88,12 @@ threads: 3
 /proc/<tid>: found, Pid/Tgid: yes, listed: no
 `)
 }
+
+// TestProcOwnState: a process reading its own stat or status sees itself
+// running (the sentry reads them while the reader waits for it), another
+// process asleep as it is.
+func TestProcOwnState(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", `cut -d' ' -f3 /proc/self/stat; grep State /proc/self/status
+sleep 2 & sleep 0.3; cut -d' ' -f3 /proc/$!/stat; grep State /proc/$!/status; kill $!`}, "R\nState:\tR (running)\nS\nState:\tS (sleeping)\n")
+}

@@ -17,7 +17,10 @@ type file struct {
 	gen func(n *node) ([]byte, error)
 }
 
-var _ vfs.Vnode = (*file)(nil)
+var (
+	_ vfs.Vnode         = (*file)(nil)
+	_ vfs.ContextOpener = (*file)(nil)
+)
 
 // fileOf returns the make function of a file whose contents gen makes.
 func fileOf(gen func(n *node) ([]byte, error)) func(node) vfs.Vnode {
@@ -26,7 +29,21 @@ func fileOf(gen func(n *node) ([]byte, error)) func(node) vfs.Vnode {
 
 // Open implements vfs.Vnode.Open. Everything in procfs is read-only: a
 // write open is EACCES (root passes the mode check, not this one).
-func (f *file) Open(flags int) (vfs.FileImpl, error) {
+func (f *file) Open(flags int) (vfs.FileImpl, error) { return f.open(flags, false) }
+
+// OpenFor implements vfs.ContextOpener: a thread opening a file of its own
+// (its stat, its status) sees itself running, as on Linux, not asleep in
+// the call the sentry serves.
+func (f *file) OpenFor(ctx *vfs.Context, flags int) (vfs.FileImpl, error) {
+	self := false
+	if f.pr != nil && ctx != nil {
+		p := f.fs.src.Caller(ctx.Caller)
+		self = p != nil && p.PID() == f.pr.p.PID() && f.fs.src.CallerTID(ctx.Caller) == f.pr.tid
+	}
+	return f.open(flags, self)
+}
+
+func (f *file) open(flags int, running bool) (vfs.FileImpl, error) {
 	if flags&unix.O_PATH != 0 {
 		return nil, unix.ENXIO // the VFS gives a placeholder
 	}
@@ -36,7 +53,9 @@ func (f *file) Open(flags int) (vfs.FileImpl, error) {
 	if f.pr != nil && !f.pr.alive() {
 		return nil, unix.ESRCH
 	}
-	data, err := f.gen(&f.node)
+	n := f.node
+	n.running = running
+	data, err := f.gen(&n)
 	if err != nil {
 		return nil, err
 	}

@@ -171,6 +171,9 @@ type node struct {
 	mode uint32
 	// volatile entries are never trusted from the name cache (Revalidate).
 	volatile bool
+	// running is set on the copy a file is generated from when the thread
+	// it describes is the one opening it: Linux shows that one running.
+	running bool
 }
 
 func (n *node) base() *node { return n }

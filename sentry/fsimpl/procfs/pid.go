@@ -255,7 +255,14 @@ func genStat(n *node) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return rewriteStat(b, n.pr.tid, n.pr.p.PPID(), comm(n.pr.p), n.fs.guestIDs())
+	b, err = rewriteStat(b, n.pr.tid, n.pr.p.PPID(), comm(n.pr.p), n.fs.guestIDs())
+	if err == nil && n.running {
+		// The state follows "pid (comm) ".
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 && i+2 < len(b) {
+			b[i+2] = 'R'
+		}
+	}
+	return b, err
 }
 
 // rewriteStat puts pid, comm and ppid in fields 1, 2 and 4 of a host stat
@@ -281,10 +288,31 @@ func genStatus(n *node) ([]byte, error) {
 		return nil, err
 	}
 	b = rewriteStatus(b, n.pr.p.PID(), n.pr.tid, n.pr.p.PPID(), comm(n.pr.p), n.fs.guestIDs())
+	if n.running {
+		b = replaceLine(b, "State:", "State:\tR (running)\n")
+	}
 	if id, ok := n.pr.p.(Identified); ok {
 		b = rewriteIdentity(b, id.Identity())
 	}
 	return b, nil
+}
+
+// replaceLine replaces the line of b that starts with prefix by line.
+func replaceLine(b []byte, prefix, line string) []byte {
+	i := bytes.Index(b, []byte("\n"+prefix))
+	start := i + 1
+	if bytes.HasPrefix(b, []byte(prefix)) {
+		start = 0
+	} else if i < 0 {
+		return b
+	}
+	end := bytes.IndexByte(b[start:], '\n')
+	if end < 0 {
+		end = len(b) - start - 1
+	}
+	out := append([]byte(nil), b[:start]...)
+	out = append(out, line...)
+	return append(out, b[start+end+1:]...)
 }
 
 // Identity is a process's credentials as status shows them.
