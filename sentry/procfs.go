@@ -85,6 +85,8 @@ func (p procProcess) Identity() procfs.Identity {
 
 func (p procProcess) Comm() string { return p.t.Comm() }
 
+func (p procProcess) SetComm(name string) { p.t.SetComm(name) }
+
 func (p procProcess) PID() int { return p.t.PID() }
 func (p procProcess) PPID() int {
 	// A process whose parent is no task is vkernel's init's child.

@@ -81,9 +81,10 @@ func TestProcThreads(t *testing.T) {
 	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./threads"}, `worker 0: thread-self is its own: yes
 worker 1: thread-self is its own: yes
 leader: thread-self is its own: yes
+pthread_setname_np: 0, getname: renamed-1
 leader: comm threads, stat pid is the tid: yes, status Pid/Tgid: yes
 worker 0: comm worker-0, stat pid is the tid: yes, status Pid/Tgid: yes
-worker 1: comm worker-1, stat pid is the tid: yes, status Pid/Tgid: yes
+worker 1: comm renamed-1, stat pid is the tid: yes, status Pid/Tgid: yes
 threads: 3
 /proc/<tid>: found, Pid/Tgid: yes, listed: no
 `)
@@ -94,6 +95,11 @@ threads: 3
 // process asleep as it is.
 func TestProcOwnState(t *testing.T) {
 	root := needRootfs(t, "bookworm")
+	t.Run("comm", func(t *testing.T) {
+		// Writing comm renames the process; another user may not open it.
+		sameAsNative(t, root, []string{"/bin/sh", "-c", `printf renamed > /proc/$$/comm; cat /proc/$$/comm
+sleep 2 & setpriv --reuid=1000 sh -c "printf x > /proc/$!/comm" 2>/dev/null || echo "other user: refused"; kill $!`}, "renamed\nother user: refused\n")
+	})
 	sameAsNative(t, root, []string{"/bin/sh", "-c", `cut -d' ' -f3 /proc/self/stat; grep State /proc/self/status
 sleep 2 & sleep 0.3; cut -d' ' -f3 /proc/$!/stat; grep State /proc/$!/status; kill $!`}, "R\nState:\tR (running)\nS\nState:\tS (sleeping)\n")
 }

@@ -2,6 +2,7 @@ package procfs
 
 import (
 	"os"
+	"path"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -29,23 +30,33 @@ func fileOf(gen func(n *node) ([]byte, error)) func(node) vfs.Vnode {
 
 // Open implements vfs.Vnode.Open. Everything in procfs is read-only: a
 // write open is EACCES (root passes the mode check, not this one).
-func (f *file) Open(flags int) (vfs.FileImpl, error) { return f.open(flags, false) }
+func (f *file) Open(flags int) (vfs.FileImpl, error) { return f.open(flags, false, false) }
 
 // OpenFor implements vfs.ContextOpener: a thread opening a file of its own
 // (its stat, its status) sees itself running, as on Linux, not asleep in
 // the call the sentry serves.
 func (f *file) OpenFor(ctx *vfs.Context, flags int) (vfs.FileImpl, error) {
-	self := false
+	self, sameProcess := false, false
 	if f.pr != nil && ctx != nil {
 		p := f.fs.src.Caller(ctx.Caller)
-		self = p != nil && p.PID() == f.pr.p.PID() && f.fs.src.CallerTID(ctx.Caller) == f.pr.tid
+		sameProcess = p != nil && p.PID() == f.pr.p.PID()
+		self = sameProcess && f.fs.src.CallerTID(ctx.Caller) == f.pr.tid
 	}
-	return f.open(flags, self)
+	return f.open(flags, self, sameProcess)
 }
 
-func (f *file) open(flags int, running bool) (vfs.FileImpl, error) {
+// open opens the file; running says the opener is the thread it
+// describes, sameProcess that it is of the same process.
+func (f *file) open(flags int, running, sameProcess bool) (vfs.FileImpl, error) {
 	if flags&unix.O_PATH != 0 {
 		return nil, unix.ENXIO // the VFS gives a placeholder
+	}
+	if flags&unix.O_ACCMODE != unix.O_RDONLY && f.pr != nil && path.Base(f.path) == "comm" &&
+		flags&unix.O_TMPFILE != unix.O_TMPFILE {
+		if !f.pr.alive() {
+			return nil, unix.ESRCH
+		}
+		return openCommWriter(&f.node, flags, sameProcess)
 	}
 	if flags&unix.O_ACCMODE != unix.O_RDONLY || flags&unix.O_TMPFILE == unix.O_TMPFILE {
 		return nil, unix.EACCES

@@ -194,6 +194,9 @@ func (n *node) Getattr() (vfs.Attr, error) {
 			if privateEntries[path.Base(n.path)] {
 				a.Mode &^= 0o077
 			}
+			if path.Base(n.path) == "comm" {
+				a.Mode |= 0o200 // Linux's 0644: the owner may rename
+			}
 		}
 	}
 	a.Atime, a.Mtime, a.Ctime = t, t, t

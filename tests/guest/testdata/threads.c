@@ -59,6 +59,11 @@ int main(void) {
 		pthread_barrier_wait(&named);
 	}
 	printf("leader: thread-self is its own: %s\n", self_is_thread_self() ? "yes" : "no");
+	// Naming another thread writes its task/<tid>/comm.
+	int rc = pthread_setname_np(th[1], "renamed-1");
+	char got[16] = "";
+	pthread_getname_np(th[1], got, sizeof got);
+	printf("pthread_setname_np: %d, getname: %s\n", rc, got);
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
 	int n = 0;
