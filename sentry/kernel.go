@@ -178,6 +178,23 @@ func (k *Kernel) Task(tid int) *Task {
 	return k.tasks[tid]
 }
 
+// tasksOf counts the live tasks (threads) whose real uid is uid.
+func (k *Kernel) tasksOf(uid uint32) int {
+	k.mu.Lock()
+	all := make([]*Task, 0, len(k.tasks))
+	for _, t := range k.tasks {
+		all = append(all, t)
+	}
+	k.mu.Unlock()
+	n := 0
+	for _, t := range all {
+		if t.ids().ruid == uid {
+			n++
+		}
+	}
+	return n
+}
+
 // threadByGuestTID returns the live thread whose guest tid is tid.
 func (k *Kernel) threadByGuestTID(tid int) *Task {
 	k.mu.Lock()

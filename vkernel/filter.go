@@ -72,7 +72,7 @@ var nativeSyscalls = []uintptr{
 	unix.SYS_RECVFROM, unix.SYS_RECVMSG, unix.SYS_RECVMMSG, unix.SYS_SHUTDOWN,
 	unix.SYS_LISTEN,
 	unix.SYS_SETSOCKOPT, unix.SYS_GETSOCKOPT,
-	unix.SYS_FORK, unix.SYS_VFORK, unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
+	unix.SYS_EXIT, unix.SYS_EXIT_GROUP,
 	unix.SYS_WAIT4, unix.SYS_WAITID,
 
 	unix.SYS_FALLOCATE, unix.SYS_SYNC, unix.SYS_SYNC_FILE_RANGE,
@@ -198,8 +198,9 @@ func BuildFilter() ([]bpf.Instruction, error) {
 	}
 	native.Set(unix.SYS_FCNTL, seccomp.MatchAll{})
 	native.Set(unix.SYS_IOCTL, seccomp.MatchAll{})
-	// clone without namespace flags; with them the sentry answers EPERM.
-	native.Set(unix.SYS_CLONE, seccomp.PerArg{seccomp.MaskedEqual(cloneNamespaceFlags, 0)})
+	// clone of a thread without namespace flags; a new process is checked
+	// against RLIMIT_NPROC, namespace flags are EPERM (sentry/sys_proc.go).
+	native.Set(unix.SYS_CLONE, seccomp.PerArg{seccomp.MaskedEqual(cloneNamespaceFlags|unix.CLONE_THREAD, unix.CLONE_THREAD)})
 	// Limits, priority and scheduling of the caller itself; for another
 	// process the sentry checks the permission (sentry/sys_sched.go).
 	self := seccomp.PerArg{low32(0)}

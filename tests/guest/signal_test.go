@@ -104,3 +104,19 @@ setpriority uid 2000: No such process
 root's nice: 0
 `)
 }
+
+// TestNproc runs testdata/nproc.c natively and in the guest:
+// RLIMIT_NPROC bounds an unprivileged user's fork and vfork (EAGAIN), and
+// root is exempt.
+func TestNproc(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "nproc")
+	buildC(t, "nproc.c", filepath.Join(host, "nproc"), "-static")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./nproc"}, `root, limit 1: forked
+user, limit 1: Resource temporarily unavailable
+user, limit 2, first: forked
+user, limit 2, second: Resource temporarily unavailable
+user, limit 2, vfork: Resource temporarily unavailable
+user, limit 2, after a wait: forked
+`)
+}
