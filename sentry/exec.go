@@ -42,6 +42,12 @@ type ExecPlan struct {
 	// given Prog as an open descriptor, so that no rename between the
 	// sentry's check and the loader's open can swap it.
 	Secure bool
+	// ProgByFD says the loader is given Prog as an open descriptor for
+	// another reason: Prog is a descriptor of the guest's that closes at
+	// the exec (fexecve of a close-on-exec memfd), which leaves no name to
+	// open. Prog is then no file of the tree, and the table does not name
+	// the descriptor the program keeps.
+	ProgByFD bool
 	// Mode, UID and GID are the program file's; NoSuid is its mount's
 	// nosuid: exec honours setuid and setgid bits virtually with them.
 	Mode, UID, GID uint32

@@ -20,8 +20,9 @@ import (
 // interpreter need a name for it that lives through the exec:
 // /dev/fd/N, which Linux gives a script too. A close-on-exec descriptor has
 // none after the exec: a script is then ENOENT, as Linux; a dynamic
-// program too (Linux's loader maps it before; vkernel's exec depends on
-// ld.so opening it by name).
+// program's loader is given a descriptor of its own that stays open
+// (ProgByFD: Linux's kernel maps the program itself, and its loader needs
+// no name), which the program keeps.
 func (k *Kernel) planHostFD(ctx *vfs.Context, refs *vdRefs, h, fd int, cloexec bool, argv, envp []string) (*ExecPlan, error) {
 	keep := false
 	defer func() {
@@ -65,9 +66,6 @@ func (k *Kernel) planHostFD(ctx *vfs.Context, refs *vdRefs, h, fd int, cloexec b
 			plan.File = vfs.NewFileAt(ctx.Root, unix.O_RDONLY, hostFD(h))
 			return plan, nil
 		}
-		if cloexec {
-			return nil, unix.ENOENT
-		}
 		ivd, err := k.VFS.Walk(ctx, ctx.Root, interp, vfs.FollowFinal)
 		if err != nil {
 			return nil, err
@@ -77,6 +75,10 @@ func (k *Kernel) planHostFD(ctx *vfs.Context, refs *vdRefs, h, fd int, cloexec b
 			return nil, err
 		}
 		plan.Argv = append([]string{interp, "--argv0", argv[0], name}, argv[1:]...)
+		if cloexec {
+			keep = true
+			plan.Prog, plan.ProgArg, plan.ProgByFD = vfs.NewFileAt(ctx.Root, unix.O_RDONLY, hostFD(h)), 3, true
+		}
 		return plan, nil
 	}
 	return nil, unix.ENOEXEC

@@ -212,9 +212,10 @@ func (m *Machine) execMarker(tid int, id uint64) {
 // notification id: the loader's of a secure exec, then the program's,
 // whose number it returns.
 func (m *Machine) installProgram(s *execState, id uint64) (int, error) {
-	if s.plan.Secure && s.plan.Prog != nil {
+	if s.plan.Prog != nil && (s.plan.Secure || s.plan.ProgByFD) {
 		// The loader of a privileged exec opens the program by this
-		// descriptor, the file the sentry checked, not by its name.
+		// descriptor, the file the sentry checked, not by its name; so
+		// does the loader of a program whose descriptor closes at exec.
 		pfd, err := m.l.addfd(id, s.plan.Prog.HostFD(), -1, false)
 		if err != nil {
 			return 0, err
@@ -379,7 +380,7 @@ func (m *Machine) execEvent(t *tracer, tid int) {
 		secure := false
 		if task := m.kernel.Task(tid); task != nil {
 			secure = m.kernel.ExecDone(task, s.plan)
-			if s.progFD >= 0 {
+			if s.progFD >= 0 && !s.plan.ProgByFD {
 				// The loader's descriptor of the program stays open in
 				// the program: the table names it by its guest path.
 				s.plan.Prog.IncRef()

@@ -1,6 +1,6 @@
 // memexec.c: fexecve of descriptors the program made itself (memfds):
 // the program itself (the build decides static or dynamic) from a memfd
-// without close-on-exec, and, static only, from one with it; a #! script
+// without close-on-exec and from one with it; a #! script
 // from a memfd (run as /dev/fd/N); the same script from a close-on-exec
 // memfd (ENOENT: the interpreter could not open it); what the new image
 // sees as /proc/self/exe, comm and argv.
@@ -56,11 +56,9 @@ int main(int argc, char **argv) {
 	int m = memfd("self", 0, "/proc/self/exe", NULL);
 	run("program", m);
 	close(m);
-	if (argc == 1 && strcmp(argv[0], "dynamic") != 0) {
-		m = memfd("self-cloexec", MFD_CLOEXEC, "/proc/self/exe", NULL);
-		run("program, close-on-exec", m);
-		close(m);
-	}
+	m = memfd("self-cloexec", MFD_CLOEXEC, "/proc/self/exe", NULL);
+	run("program, close-on-exec", m);
+	close(m);
 	m = memfd("script", 0, NULL, "#!/bin/sh\necho \"  script $0 $1\"\n");
 	run("script", m);
 	close(m);
