@@ -44,10 +44,9 @@ type Call struct {
 	Args [6]uint64
 	Mem  Memory
 	FDs  FDInstaller
-	// Cancel, if not nil, is closed when the call has been answered
-	// without the sentry (a signal interrupted it): work that waits on
-	// the guest (a fifo's rendezvous) should give up.
-	Cancel <-chan struct{}
+	// Interrupt, if not nil, lets a wait on another process (a fifo's
+	// rendezvous) be given up when a signal interrupts the call.
+	Interrupt vfs.Interrupt
 
 	// refs holds the positions the handler walked to and its context's
 	// root and cwd, released when Handle returns; vctx is that context,
@@ -193,6 +192,37 @@ func (k *Kernel) tasksOf(uid uint32) int {
 		}
 	}
 	return n
+}
+
+// initThread returns the host id of the thread of vkernel's init (under
+// run) whose guest id is tid; 0 if none is.
+func (k *Kernel) initThread(tid int) int {
+	init := k.initProc()
+	if init == nil {
+		return 0
+	}
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(init.hostPID) + "/task")
+	if err != nil {
+		return 0
+	}
+	for _, e := range ents {
+		host, err := strconv.Atoi(e.Name())
+		if err == nil && nsStatus(host, "NSpid") == tid {
+			return host
+		}
+	}
+	return 0
+}
+
+// isInitThread reports whether host thread host is one of vkernel's
+// init's (under run).
+func (k *Kernel) isInitThread(host int) bool {
+	init := k.initProc()
+	if init == nil || host <= 0 {
+		return false
+	}
+	_, err := os.Stat("/proc/" + strconv.Itoa(init.hostPID) + "/task/" + strconv.Itoa(host))
+	return err == nil
 }
 
 // threadByGuestTID returns the live thread whose guest tid is tid.

@@ -13,9 +13,10 @@ import (
 // root in the guest's user namespace), so when one names another process
 // (the filter lets the caller's own through natively) the sentry checks
 // the permission as Linux does with the guest's credentials, then lets
-// the host make the call. setpriority and getpriority for a user, whose
-// processes the host cannot tell apart, are the sentry's: it finds them
-// by their guest real uid.
+// the host make the call. For a user, whose processes the host cannot tell
+// apart, or for the caller's process group when it is outside the guest's
+// pid namespace (it holds host processes), the sentry finds the targets
+// itself (by guest real uid, by guest process group) and acts on each.
 
 func init() {
 	register(unix.SYS_PRLIMIT64, sysPrlimit64)
@@ -34,6 +35,9 @@ type ids struct {
 }
 
 func (t *Task) ids() ids {
+	if t == nil {
+		return ids{} // vkernel's init: root's
+	}
 	c := t.Creds
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -47,21 +51,23 @@ func (t *Task) hasCap(cp int) bool {
 	return c.hasCapLocked(cp)
 }
 
-// target returns the task whose guest id is tid (a thread or a process);
-// nil when there is none, and the host then answers ESRCH.
-func (c *Call) target(tid int) *Task {
+// target returns the task whose guest id is tid (a thread or a process,
+// vkernel's init's included); false when there is none, and the host then
+// answers ESRCH.
+func (c *Call) target(tid int) (*Task, bool) {
 	if tid <= 0 {
-		return nil
+		return nil, false
 	}
-	return c.Task.Kernel().threadByGuestTID(tid)
+	t, ok := c.task(tid)
+	return t.task, ok
 }
 
 // sysPrlimit64 checks check_prlimit_permission: the caller's real uid is
 // every uid of the target and its real gid every gid, or it has
 // CAP_SYS_RESOURCE.
 func sysPrlimit64(c *Call) Result {
-	t := c.target(int(int32(c.Args[0])))
-	if t == nil || t == c.Task || c.Task.hasCap(unix.CAP_SYS_RESOURCE) {
+	t, ok := c.target(int(int32(c.Args[0])))
+	if !ok || t == c.Task || c.Task.hasCap(unix.CAP_SYS_RESOURCE) {
 		return continued
 	}
 	me, them := c.Task.ids(), t.ids()
@@ -82,8 +88,8 @@ func (c *Call) sameOwner(t *Task) bool {
 // sysSchedSet checks the sched_set* calls on another task: the same
 // owner, or CAP_SYS_NICE.
 func sysSchedSet(c *Call) Result {
-	t := c.target(int(int32(c.Args[0])))
-	if t == nil || t == c.Task || c.sameOwner(t) || c.Task.hasCap(unix.CAP_SYS_NICE) {
+	t, ok := c.target(int(int32(c.Args[0])))
+	if !ok || t == c.Task || c.sameOwner(t) || c.Task.hasCap(unix.CAP_SYS_NICE) {
 		return continued
 	}
 	return Errno(unix.EPERM)
@@ -92,6 +98,9 @@ func sysSchedSet(c *Call) Result {
 // ioprio_set's and setpriority's "which".
 const (
 	ioprioWhoProcess = 1
+	ioprioWhoPgrp    = 2
+	ioprioWhoUser    = 3
+	ioprioClassRT    = 1
 	prioProcess      = 0
 	prioPgrp         = 1
 	prioUser         = 2
@@ -99,20 +108,63 @@ const (
 
 // sysIoprioSet checks ioprio_set on another process: the target's real
 // uid is the caller's real or effective one, or CAP_SYS_NICE. A process
-// group or a user is left to the host.
+// group whose members are all permitted is the host's; the others (a
+// user, whose processes the host cannot tell apart, a group outside the
+// guest's pid namespace) are set by the sentry, thread by thread.
 func sysIoprioSet(c *Call) Result {
-	if c.Args[0] != ioprioWhoProcess {
-		return continued
+	which, who, prio := int(int32(c.Args[0])), int(int32(c.Args[1])), int(int32(c.Args[2]))
+	switch which {
+	case ioprioWhoProcess:
+		t, ok := c.target(who)
+		if !ok || t == c.Task || c.mayIoprio(t) {
+			return continued
+		}
+		return Errno(unix.EPERM)
+	case ioprioWhoPgrp, ioprioWhoUser:
+	default:
+		return continued // EINVAL
 	}
-	t := c.target(int(int32(c.Args[1])))
-	if t == nil || t == c.Task || c.Task.hasCap(unix.CAP_SYS_NICE) {
-		return continued
+	if prio>>13 == ioprioClassRT {
+		// The host refuses the real-time class to every guest process
+		// (it asks for CAP_SYS_ADMIN or CAP_SYS_NICE over the host).
+		return Errno(unix.EPERM)
+	}
+	pwhich := prioPgrp
+	if which == ioprioWhoUser {
+		pwhich = prioUser
+	}
+	targets := c.prioTargets(pwhich, who)
+	if _, visible := c.ownGroup(who); which == ioprioWhoPgrp && visible {
+		all := true
+		for _, t := range targets {
+			all = all && c.mayIoprio(t)
+		}
+		if all {
+			return continued
+		}
+	}
+	// As Linux: ESRCH when nothing matches, the first refusal ends it.
+	if len(targets) == 0 {
+		return Errno(unix.ESRCH)
+	}
+	for _, t := range targets {
+		if !c.mayIoprio(t) {
+			return Errno(unix.EPERM)
+		}
+		if _, _, e := unix.Syscall(unix.SYS_IOPRIO_SET, ioprioWhoProcess, uintptr(t.TID), uintptr(prio)); e != 0 {
+			return Errno(e)
+		}
+	}
+	return Value(0)
+}
+
+// mayIoprio is set_task_ioprio's check.
+func (c *Call) mayIoprio(t *Task) bool {
+	if c.Task.hasCap(unix.CAP_SYS_NICE) {
+		return true
 	}
 	me, them := c.Task.ids(), t.ids()
-	if them.ruid == me.euid || them.ruid == me.ruid {
-		return continued
-	}
-	return Errno(unix.EPERM)
+	return them.ruid == me.euid || them.ruid == me.ruid
 }
 
 // mayRenice is set_one_prio_perm: the target's real or effective uid is
@@ -148,12 +200,24 @@ func (c *Call) prioTargets(which, who int) []*Task {
 	return out
 }
 
+// ownGroup returns the process group a call's who names (0: the
+// caller's) and whether it is in the guest's pid namespace; the caller's
+// may not be (a booted guest before its init's setsid), and the host must
+// then not be asked: its group holds host processes.
+func (c *Call) ownGroup(who int) (int, bool) {
+	if who != 0 {
+		return who, true
+	}
+	pgrp := nsStatus(c.Task.TID, "NSpgid")
+	return pgrp, pgrp != 0
+}
+
 func sysSetpriority(c *Call) Result {
 	which, who, prio := int(int32(c.Args[0])), int(int32(c.Args[1])), int(int32(c.Args[2]))
 	switch which {
 	case prioProcess:
-		t := c.target(who)
-		if t == nil || c.mayRenice(t) {
+		t, ok := c.target(who)
+		if !ok || c.mayRenice(t) {
 			return continued
 		}
 		return Errno(unix.EPERM)
@@ -162,7 +226,7 @@ func sysSetpriority(c *Call) Result {
 		return continued // EINVAL
 	}
 	targets := c.prioTargets(which, who)
-	if which == prioPgrp {
+	if _, visible := c.ownGroup(who); which == prioPgrp && visible {
 		all := true
 		for _, t := range targets {
 			all = all && c.mayRenice(t)
@@ -172,14 +236,17 @@ func sysSetpriority(c *Call) Result {
 		}
 	}
 	// As Linux's setpriority: ESRCH when nothing matches; each permitted
-	// thread is reniced, and a refusal is the answer.
+	// thread is reniced, and a refusal is the answer. Lowering the nice
+	// value is as the host allows a guest process: within RLIMIT_NICE
+	// (CAP_SYS_NICE is a capability over the host, which no guest process
+	// has).
 	prio = min(max(prio, -20), 19)
 	err := error(unix.ESRCH)
 	for _, t := range targets {
 		switch {
 		case !c.mayRenice(t):
 			err = unix.EPERM
-		case prio < niceOf(t.TID) && !c.Task.hasCap(unix.CAP_SYS_NICE):
+		case prio < niceOf(t.TID) && !mayLowerNice(t.TID, prio):
 			err = unix.EACCES
 		default:
 			if e := unix.Setpriority(prioProcess, t.TID, prio); e != nil {
@@ -192,11 +259,25 @@ func sysSetpriority(c *Call) Result {
 	return Errno(err)
 }
 
-// sysGetpriority answers for a user: the highest priority (20 - nice) of
-// its threads. A process or a process group is the host's.
+// mayLowerNice is Linux's can_nice without CAP_SYS_NICE: nice value prio
+// is within host task tid's RLIMIT_NICE.
+func mayLowerNice(tid, prio int) bool {
+	var lim unix.Rlimit
+	if unix.Prlimit(tid, unix.RLIMIT_NICE, nil, &lim) != nil {
+		return false
+	}
+	return lim.Cur == unix.RLIM_INFINITY || uint64(20-prio) <= lim.Cur
+}
+
+// sysGetpriority answers for a process group and a user: the highest
+// priority (20 - nice) of their threads. A named group in the guest's pid
+// namespace is the host's to answer.
 func sysGetpriority(c *Call) Result {
 	which, who := int(int32(c.Args[0])), int(int32(c.Args[1]))
-	if which != prioUser {
+	if which != prioUser && which != prioPgrp {
+		return continued
+	}
+	if _, visible := c.ownGroup(who); which == prioPgrp && visible {
 		return continued
 	}
 	best := 0

@@ -75,22 +75,28 @@ func sysSendmsg(c *Call) Result {
 }
 
 func sysSendmmsg(c *Call) Result {
-	vlen := c.Args[2]
+	vlen := uint64(uint32(c.Args[2]))
 	if vlen > maxIov {
 		vlen = maxIov
 	}
-	msgs := make([]guestMsg, vlen)
+	msgs := make([]guestMsg, 0, vlen)
 	addressed := false
-	for i := range msgs {
-		m, err := c.readMsghdr(c.Args[1] + uint64(i)*mmsghdrSize)
-		if err != nil {
-			return Errno(err)
+	for i := uint64(0); i < vlen; i++ {
+		m, err := c.readMsghdr(c.Args[1] + i*mmsghdrSize)
+		if err == nil {
+			var ok bool
+			ok, err = c.unixAddressed(m)
+			addressed = addressed || ok
 		}
-		ok, err := c.unixAddressed(m)
 		if err != nil {
-			return Errno(err)
+			// The messages before a bad one are sent, as Linux does;
+			// the bad one is the answer when it is the first.
+			if i == 0 {
+				return Errno(err)
+			}
+			break
 		}
-		msgs[i], addressed = m, addressed || ok
+		msgs = append(msgs, m)
 	}
 	if !addressed {
 		return Result{Continue: true}
@@ -108,7 +114,7 @@ func sysSendmmsg(c *Call) Result {
 		var lb [4]byte
 		binary.LittleEndian.PutUint32(lb[:], uint32(n))
 		if err := c.Mem.CopyOut(c.Args[1]+uint64(i)*mmsghdrSize+msghdrSize, lb[:]); err != nil {
-			return Errno(err)
+			break
 		}
 		sent++
 	}
@@ -118,11 +124,23 @@ func sysSendmmsg(c *Call) Result {
 // sendAddressed sends guest message m from the sentry on the caller's
 // socket (its first argument), an AF_UNIX path translated.
 func (c *Call) sendAddressed(m guestMsg, flags int) (int64, error) {
-	h, hsa, done, err := c.addressedSocket(m.name, m.namelen)
-	if err != nil {
-		return 0, err
+	var h int
+	var hsa []byte
+	if m.name == 0 || m.namelen == 0 {
+		// One of a batch without an address.
+		var err error
+		if h, err = c.socketFD(int(c.fd(0))); err != nil {
+			return 0, err
+		}
+		defer unix.Close(h)
+	} else {
+		var done func()
+		var err error
+		if h, hsa, done, err = c.addressedSocket(m.name, m.namelen); err != nil {
+			return 0, err
+		}
+		defer done()
 	}
-	defer done()
 	data, err := c.gatherIov(m.iov, m.iovlen)
 	if err != nil {
 		return 0, err
@@ -137,9 +155,31 @@ func (c *Call) sendAddressed(m guestMsg, flags int) (int64, error) {
 		return 0, err
 	}
 	if hasCreds {
-		return sendHost(h, hsa, data, control, flags)
+		n, err := sendHost(h, hsa, data, control, flags)
+		if err == unix.EPERM {
+			// A sentry that is not host root may name no other
+			// process's credentials: the receiver gets the sentry's.
+			return sendHost(h, hsa, data, withoutCredentials(control), flags)
+		}
+		return n, err
 	}
 	return c.sendAsCaller(h, hsa, data, control, flags)
+}
+
+// withoutCredentials returns control without its SCM_CREDENTIALS message.
+func withoutCredentials(control []byte) []byte {
+	msgs, err := unix.ParseSocketControlMessage(control)
+	if err != nil {
+		return control
+	}
+	var out []byte
+	for _, cm := range msgs {
+		if cm.Header.Level == unix.SOL_SOCKET && cm.Header.Type == unix.SCM_CREDENTIALS {
+			continue
+		}
+		out = append(out, cmsg(int(cm.Header.Level), int(cm.Header.Type), cm.Data)...)
+	}
+	return out
 }
 
 // sendAsCaller sends a message that names no credentials to an AF_UNIX

@@ -31,9 +31,9 @@ func init() {
 // maxSig is _NSIG: a larger number is EINVAL, which the host gives.
 const maxSig = 64
 
-// sigTarget is a process or thread a signal is sent to; task is nil for
-// vkernel's init, which is root's.
-type sigTarget struct {
+// taskRef is a process or thread a call names; task is nil for vkernel's
+// init (any of its threads), which is root's.
+type taskRef struct {
 	task    *Task
 	hostTID int
 }
@@ -45,8 +45,8 @@ var continued = Result{Continue: true}
 // (check_kill_permission): it shares a real or saved user id with the
 // caller's real or effective one, or the caller has CAP_KILL, or sig is
 // SIGCONT within the caller's session.
-func (c *Call) mayKill(t sigTarget, sig int) bool {
-	if t.task == c.Task {
+func (c *Call) mayKill(t taskRef, sig int) bool {
+	if t.task != nil && t.task.TG == c.Task.TG {
 		return true
 	}
 	cr := c.Task.Creds
@@ -77,36 +77,65 @@ func (c *Call) privileged() bool {
 	return cr.hasCapLocked(unix.CAP_KILL)
 }
 
-// process returns the process whose guest pid is pid (vkernel's init for
-// 1 under run).
-func (c *Call) process(pid int) (sigTarget, bool) {
+// task returns the task whose guest id is id, a process's or any
+// thread's (kill accepts a thread id for its process, as Linux's
+// kill_pid_info): a known task, or one of the threads of vkernel's init
+// (pid 1 under run: the Go runtime's threads have guest ids too), which
+// is root's. False: no live task has that id (the host answers ESRCH, or
+// signals a zombie, to no effect).
+func (c *Call) task(id int) (taskRef, bool) {
+	for _, t := range c.Task.TG.Threads() {
+		if t.GuestTID() == id {
+			// The caller's own process: the common case (raise, a
+			// runtime's preemption signals), found without a scan.
+			return taskRef{t, t.TID}, true
+		}
+	}
 	k := c.Task.Kernel()
-	if t := k.TaskByGuestPID(pid); t != nil {
-		return sigTarget{t, t.TID}, true
+	if t := k.threadByGuestTID(id); t != nil {
+		return taskRef{t, t.TID}, true
 	}
-	if init := k.initProc(); init != nil && pid == 1 {
-		return sigTarget{nil, init.hostPID}, true
+	if host := k.initThread(id); host != 0 {
+		return taskRef{nil, host}, true
 	}
-	return sigTarget{}, false
+	return taskRef{}, false
+}
+
+// process returns the process pid names. A thread's id names no process
+// (Linux 6.x's kill finds thread-group leaders only): that is answered
+// ESRCH here, whatever the host's kernel would do with it.
+func (c *Call) process(pid int) (t taskRef, found bool, errno unix.Errno) {
+	t, found = c.task(pid)
+	if !found {
+		return t, false, 0
+	}
+	leader := t.task != nil && t.task.TG.Leader() == t.task
+	if t.task == nil {
+		init := c.Task.Kernel().initProc()
+		leader = init != nil && t.hostTID == init.hostPID
+	}
+	if !leader {
+		return t, false, unix.ESRCH
+	}
+	return t, true, 0
 }
 
 // thread returns the thread whose guest tid is tid, in process tgid when
 // tgid is not 0.
-func (c *Call) thread(tgid, tid int) (sigTarget, bool) {
-	if tid == 1 {
-		// The init's first thread.
-		t, ok := c.process(1)
-		return t, ok && (tgid == 0 || tgid == 1)
+func (c *Call) thread(tgid, tid int) (taskRef, bool) {
+	t, ok := c.task(tid)
+	if !ok {
+		return t, false
 	}
-	t := c.Task.Kernel().threadByGuestTID(tid)
-	if t == nil || tgid != 0 && t.PID() != tgid {
-		return sigTarget{}, false
+	pid := 1 // vkernel's init
+	if t.task != nil {
+		pid = t.task.PID()
 	}
-	return sigTarget{t, t.TID}, true
+	return t, tgid == 0 || tgid == pid
 }
 
 // oneTarget answers a call that names one process or thread.
-func (c *Call) oneTarget(t sigTarget, found bool, sig int) Result {
+func (c *Call) oneTarget(t taskRef, found bool, sig int) Result {
 	if !found || sig < 0 || sig > maxSig || c.mayKill(t, sig) {
 		// The host answers ESRCH or EINVAL itself, or sends.
 		return continued
@@ -116,58 +145,76 @@ func (c *Call) oneTarget(t sigTarget, found bool, sig int) Result {
 
 func sysKill(c *Call) Result {
 	pid, sig := int(int32(c.Args[0])), int(int32(c.Args[1]))
-	if sig < 0 || sig > maxSig || c.privileged() {
-		return continued
+	if sig < 0 || sig > maxSig || pid == int(-1<<31) {
+		return continued // EINVAL, ESRCH
 	}
-	if pid > 0 {
-		t, ok := c.process(pid)
-		return c.oneTarget(t, ok, sig)
-	}
-	if pid == int(-1<<31) {
-		return continued // ESRCH
-	}
-	var targets []sigTarget
 	switch {
+	case pid > 0:
+		t, ok, errno := c.process(pid)
+		if errno != 0 {
+			return Errno(errno)
+		}
+		if c.privileged() {
+			return continued
+		}
+		return c.oneTarget(t, ok, sig)
 	case pid == -1:
+		if c.privileged() {
+			// The host's kill(-1) reaches the guest's pid namespace only,
+			// its init excepted.
+			return continued
+		}
 		// Every process but init and the caller's own.
+		var targets []taskRef
 		for _, t := range c.Task.Kernel().Tasks() {
 			if t.PID() > 1 && t.TG != c.Task.TG {
-				targets = append(targets, sigTarget{t, t.TID})
+				targets = append(targets, taskRef{t, t.TID})
 			}
 		}
-	default:
-		pgrp := -pid
-		if pid == 0 {
-			pgrp = nsStatus(c.Task.TID, "NSpgid")
-		}
-		targets = c.group(pgrp)
+		return c.killMany(targets, sig, true, false)
 	}
-	return c.killMany(targets, sig, pid == -1)
+	pgrp := -pid
+	if pid == 0 {
+		pgrp = nsStatus(c.Task.TID, "NSpgid")
+		if pgrp == 0 {
+			// The caller's process group is outside the guest's pid
+			// namespace (a booted guest before its init's setsid): the
+			// host's kill(0) would reach host processes too.
+			return c.killMany(c.group(0), sig, false, true)
+		}
+	}
+	if c.privileged() {
+		return continued
+	}
+	return c.killMany(c.group(pgrp), sig, false, false)
 }
 
 // group returns the processes of guest process group pgrp.
-func (c *Call) group(pgrp int) []sigTarget {
-	var out []sigTarget
+func (c *Call) group(pgrp int) []taskRef {
+	var out []taskRef
 	for _, t := range c.Task.Kernel().Tasks() {
 		if nsStatus(t.TID, "NSpgid") == pgrp {
-			out = append(out, sigTarget{t, t.TID})
+			out = append(out, taskRef{t, t.TID})
 		}
 	}
 	return out
 }
 
 // killMany answers a kill of several processes: the host sends when every
-// one is permitted; EPERM when none is (0 for kill(-1, ...), which never
-// answers EPERM); otherwise the sentry sends to those permitted.
-func (c *Call) killMany(targets []sigTarget, sig int, all bool) Result {
-	var permitted []sigTarget
+// one is permitted (and bySentry is false); EPERM when none is (0 for
+// kill(-1, ...), which never answers EPERM), ESRCH when there is none;
+// otherwise the sentry sends to those permitted.
+func (c *Call) killMany(targets []taskRef, sig int, all, bySentry bool) Result {
+	var permitted []taskRef
 	for _, t := range targets {
 		if c.mayKill(t, sig) {
 			permitted = append(permitted, t)
 		}
 	}
 	switch {
-	case len(permitted) == len(targets):
+	case len(targets) == 0 && bySentry:
+		return Errno(unix.ESRCH)
+	case len(permitted) == len(targets) && !bySentry:
 		return continued
 	case len(permitted) == 0 && all:
 		return Value(0)
@@ -216,7 +263,10 @@ func sysRtSigqueueinfo(c *Call) Result {
 	if pid <= 0 {
 		return continued // ESRCH
 	}
-	t, ok := c.process(pid)
+	t, ok, errno := c.process(pid)
+	if errno != 0 {
+		return Errno(errno)
+	}
 	return c.oneTarget(t, ok, sig)
 }
 
@@ -232,12 +282,15 @@ func sysRtTgsigqueueinfo(c *Call) Result {
 // pidfd_send_signal's flags (linux/pidfd.h).
 const (
 	pidfdSignalThread       = 1 << 0
+	pidfdSignalThreadGroup  = 1 << 1
 	pidfdSignalProcessGroup = 1 << 2
 )
 
 func sysPidfdSendSignal(c *Call) Result {
-	sig, flags := int(int32(c.Args[1])), c.Args[3]
-	if sig < 0 || sig > maxSig || c.privileged() {
+	sig, flags := int(int32(c.Args[1])), uint32(c.Args[3])
+	if sig < 0 || sig > maxSig || flags&(flags-1) != 0 ||
+		flags&^(pidfdSignalThread|pidfdSignalThreadGroup|pidfdSignalProcessGroup) != 0 {
+		// The host answers EINVAL for bad flags (at most one scope).
 		return continued
 	}
 	fd, err := c.FDs.Fetch(int(int32(c.Args[0])))
@@ -246,22 +299,32 @@ func sysPidfdSendSignal(c *Call) Result {
 	}
 	hostTID := pidfdPID(fd)
 	unix.Close(fd)
-	t := c.Task.Kernel().Task(hostTID)
+	k := c.Task.Kernel()
+	t := k.Task(hostTID)
 	if t == nil {
-		if init := c.Task.Kernel().initProc(); init != nil && hostTID == init.hostPID {
-			return c.oneTarget(sigTarget{nil, hostTID}, true, sig)
+		if k.isInitThread(hostTID) {
+			return c.oneTarget(taskRef{nil, hostTID}, true, sig)
 		}
 		return continued // not a pidfd, or the process is gone
 	}
 	if flags&pidfdSignalProcessGroup != 0 {
-		return c.killMany(c.group(nsStatus(t.TID, "NSpgid")), sig, false)
+		pgrp := nsStatus(t.TID, "NSpgid")
+		if pgrp != 0 && c.privileged() {
+			return continued
+		}
+		// A group outside the guest's pid namespace holds host
+		// processes: the sentry sends to the guest's members only.
+		return c.killMany(c.group(pgrp), sig, false, pgrp == 0)
+	}
+	if c.privileged() {
+		return continued
 	}
 	if flags&pidfdSignalThread == 0 {
 		if l := t.TG.Leader(); l != nil {
 			t = l
 		}
 	}
-	return c.oneTarget(sigTarget{t, t.TID}, true, sig)
+	return c.oneTarget(taskRef{t, t.TID}, true, sig)
 }
 
 // pidfdPID returns the host pid a pidfd refers to (its fdinfo's Pid line);

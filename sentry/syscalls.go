@@ -164,7 +164,7 @@ func (c *Call) start(dirfd int32, path string) (vfs.VirtualDentry, error) {
 func (c *Call) ctx() *vfs.Context {
 	if c.vctx == nil {
 		c.vctx = c.Task.Context(&c.refs)
-		c.vctx.Cancel = c.Cancel
+		c.vctx.Interrupt = c.Interrupt
 	}
 	return c.vctx
 }

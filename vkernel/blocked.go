@@ -11,6 +11,9 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"vkernel/sentry"
+	"vkernel/sentry/vfs"
 )
 
 // A served call the sentry blocks in (opening a fifo with no peer,
@@ -23,27 +26,29 @@ import (
 //     default action terminate or core) answers the call EINTR at once; the
 //     signal ends the process on its way out, as on Linux.
 //   - A caught signal, or one that stops the process, interrupts an open
-//     (the only blocking calls whose wait the sentry can take back: the
-//     fifo rendezvous, vfs/fifo.go) as Linux's -ERESTARTSYS does. The
+//     while the sentry waits in a fifo's rendezvous (the only wait it can
+//     give up, vfs.Interrupt; a slow open of a regular file has done its
+//     work and is not interrupted) as Linux's -ERESTARTSYS does. The
 //     sentry cannot see the handler's SA_RESTART, so it leaves that choice
 //     to the kernel: it queues the thread a mark, a real-time signal the
 //     thread does not block carrying a secret cookie, which makes the
-//     thread signal-pending without waking its killable wait, and answers
-//     the call -ERESTARTSYS. On its way out the thread is then sure to pass
-//     through the kernel's signal code, which delivers the signal and
-//     returns EINTR or restarts the call as the handler's flags say (the
-//     tracer leaves that answer alone at the signal-delivery stop:
-//     Machine.interrupted), or, when a sibling took a process-wide signal
-//     first, restarts the call. The tracer drops the mark at its
-//     signal-delivery stop; the guest never sees it. A thread that blocks
-//     every real-time signal is not interrupted.
+//     thread signal-pending without waking its killable wait; it gives the
+//     wait up, and once that is undone the server answers -ERESTARTSYS. On
+//     its way out the thread is then sure to pass through the kernel's
+//     signal code, which delivers the signal and returns EINTR or restarts
+//     the call as the handler's flags say (the tracer leaves that answer
+//     alone at the signal-delivery stops: Machine.interrupted), or, when a
+//     sibling took a process-wide signal first, restarts the call. The
+//     tracer drops the mark at its signal-delivery stop; the guest never
+//     sees it. A thread that blocks every real-time signal is not
+//     interrupted.
+//   - A thread that died in the call has its wait given up.
 //
-// Either way the sentry's blocked work is cancelled (Call.Cancel), and
-// an answer it would have given is dropped: a descriptor it was about to
-// install is not (the watcher and the install exclude each other,
-// blockedCall.commit). A caught signal does not interrupt a connect or a
-// send: those cannot be taken back once the host has them, and a
-// restarted send would send twice.
+// An answer the sentry would have given after the watcher's is dropped: a
+// descriptor it was about to install is not (the watcher and the install
+// exclude each other, blockedCall.commit). A caught signal does not
+// interrupt a connect or a send: those cannot be taken back once the host
+// has them, and a restarted send would send twice.
 
 // blockedPoll is how often a blocked call's thread is looked at.
 const blockedPoll = 50 * time.Millisecond
@@ -115,25 +120,31 @@ func (s threadSignals) interrupting() bool {
 	return d&s.caught != 0 || d&^s.caught&defaultStop != 0
 }
 
-// blockedCall is one served call that may block, and its watcher.
+// blockedCall is one served call that may block, and its watcher. It is
+// the call's vfs.Interrupt: the sentry brackets a wait it can give up
+// with Waiting, and Done is closed when it should.
 type blockedCall struct {
 	m   *Machine
 	tid int
 	id  uint64
 	// interruptible says a caught or stopping signal may interrupt it.
 	interruptible bool
-	// cancel is closed when the watcher has answered: the sentry's work
-	// for the call should end.
+	// cancel is closed when the sentry's work for the call should end.
 	cancel chan struct{}
 
 	mu sync.Mutex
 	// Protected by mu.
 	t *time.Timer
-	// done: the server has the sentry's answer; answered: the watcher
-	// answered; committed: the sentry has begun to give the call an
-	// effect the guest sees (a descriptor installed).
-	done, answered, committed bool
+	// done: the server has the sentry's answer. answered: the watcher
+	// took the answer over (EINTR sent, or restart). restart: the server
+	// answers -ERESTARTSYS once the sentry's work has ended. committed:
+	// the sentry has begun to give the call an effect the guest sees (a
+	// descriptor installed). waiting: the sentry is in a wait it can give
+	// up (Waiting).
+	done, answered, restart, committed, waiting bool
 }
+
+var _ vfs.Interrupt = (*blockedCall)(nil)
 
 // watchBlocked starts watching thread tid while notification id is
 // served.
@@ -145,14 +156,32 @@ func (m *Machine) watchBlocked(tid int, id uint64, interruptible bool) *blockedC
 	return w
 }
 
-// stop ends the watch; it reports whether the watcher answered the
-// notification itself (then the server must not).
-func (w *blockedCall) stop() (answered bool) {
+// Done implements vfs.Interrupt.
+func (w *blockedCall) Done() <-chan struct{} { return w.cancel }
+
+// Waiting implements vfs.Interrupt.
+func (w *blockedCall) Waiting(on bool) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.waiting = on
+	w.mu.Unlock()
+}
+
+// finish ends the watch with the sentry's answer r and answers the call,
+// unless the watcher has: then nothing, or -ERESTARTSYS when it
+// interrupted the call (sent only now, once the sentry's wait is undone,
+// so that the restarted call cannot meet what is left of it).
+func (w *blockedCall) finish(r sentry.Result) {
+	w.mu.Lock()
 	w.done = true
 	w.t.Stop()
-	return w.answered
+	answered, restart := w.answered, w.restart
+	w.mu.Unlock()
+	switch {
+	case restart:
+		w.m.l.send(w.id, 0, errRestartSys, false)
+	case !answered:
+		w.m.l.send(w.id, r.Val, r.Errno, r.Continue)
+	}
 }
 
 // commit is called before the sentry gives the call an effect the guest
@@ -168,10 +197,10 @@ func (w *blockedCall) commit() bool {
 	return true
 }
 
-// claim takes the right to answer from the server.
-func (w *blockedCall) claim() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+// claimLocked takes the answer over from the server, if it can still be.
+//
+// Preconditions: w.mu is held.
+func (w *blockedCall) claimLocked() bool {
 	if w.done || w.answered || w.committed {
 		return false
 	}
@@ -181,14 +210,28 @@ func (w *blockedCall) claim() bool {
 
 func (w *blockedCall) check() {
 	s, ok := readThreadSignals(w.tid)
+	if !ok || !w.m.l.valid(w.id) {
+		// The thread is gone (killed, or its process exited): nobody
+		// waits for the answer; the sentry's work ends.
+		w.mu.Lock()
+		claimed := w.claimLocked()
+		w.mu.Unlock()
+		if claimed {
+			close(w.cancel)
+		}
+		return
+	}
 	switch {
-	case ok && s.fatal():
-		if w.claim() {
+	case s.fatal():
+		w.mu.Lock()
+		claimed := w.claimLocked()
+		w.mu.Unlock()
+		if claimed {
 			w.m.l.send(w.id, 0, unix.EINTR, false)
 			close(w.cancel)
 		}
 		return
-	case ok && w.interruptible && s.interrupting():
+	case w.interruptible && s.interrupting():
 		if w.interrupt(s) {
 			return
 		}
@@ -200,24 +243,29 @@ func (w *blockedCall) check() {
 	w.mu.Unlock()
 }
 
-// interrupt answers the call -ERESTARTSYS, after queueing the thread a
-// mark so that it passes through the kernel's signal code on its way out;
-// false means it could not (every real-time signal blocked) and the call
-// goes on.
+// interrupt interrupts the call, if the sentry is in a wait it can give up:
+// it queues the thread a mark (so that it passes through the kernel's
+// signal code on its way out), and has the server answer -ERESTARTSYS once
+// the wait is undone. False means it could not (no wait to give up, every
+// real-time signal blocked) and the call goes on.
 func (w *blockedCall) interrupt(s threadSignals) bool {
-	m, tid := w.m, w.tid
-	m.interrupted.Store(tid, true)
-	if !m.mark(s, tid) {
-		m.interrupted.Delete(tid)
+	w.mu.Lock()
+	can := w.waiting && !w.done && !w.answered && !w.committed
+	w.mu.Unlock()
+	if !can || !w.m.mark(s, w.tid) {
 		return false
 	}
-	if !w.claim() {
-		// The sentry answered first; the mark is dropped all the same.
-		m.interrupted.Delete(tid)
-		return true
+	w.mu.Lock()
+	claimed := w.waiting && w.claimLocked()
+	if claimed {
+		w.restart = true
+		w.m.interrupted.Store(w.tid, true)
 	}
-	m.l.send(w.id, 0, errRestartSys, false)
-	close(w.cancel)
+	w.mu.Unlock()
+	if claimed {
+		close(w.cancel)
+	}
+	// Unclaimed, the call completes; the mark is dropped all the same.
 	return true
 }
 

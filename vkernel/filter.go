@@ -210,7 +210,9 @@ func BuildFilter() ([]bpf.Instruction, error) {
 	}
 	native.Set(unix.SYS_IOPRIO_SET, seccomp.PerArg{low32(1), low32(0)})  // IOPRIO_WHO_PROCESS, 0
 	native.Set(unix.SYS_SETPRIORITY, seccomp.PerArg{low32(0), low32(0)}) // PRIO_PROCESS, 0
-	native.Set(unix.SYS_GETPRIORITY, seccomp.Or{seccomp.PerArg{low32(0)}, seccomp.PerArg{low32(1)}})
+	// getpriority of a process; a group's (the caller's own may be outside
+	// the guest's pid namespace) and a user's are the sentry's.
+	native.Set(unix.SYS_GETPRIORITY, seccomp.PerArg{low32(0)})
 	// send(2) on a connected socket; with an address the sentry checks it.
 	native.Set(unix.SYS_SENDTO, seccomp.PerArg{seccomp.AnyValue{}, seccomp.AnyValue{},
 		seccomp.AnyValue{}, seccomp.AnyValue{}, seccomp.EqualTo(0)})

@@ -34,10 +34,14 @@ func RunInit(args []string) int {
 		Env:   os.Environ(),
 		Sys:   &syscall.SysProcAttr{},
 	}
+	// The program leads a process group of its own, inside the guest's
+	// pid namespace: a kill(0, ...) or a setpriority of its group must
+	// reach the guest's processes only, never the host's group vkernel was
+	// started in.
+	attr.Sys.Setpgid = true
 	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
-		// The program gets the terminal's foreground process group, so
-		// the keyboard's signals reach it and not vkernel.
-		attr.Sys.Setpgid = true
+		// It gets the terminal's foreground, so the keyboard's signals
+		// reach it and not vkernel.
 		attr.Sys.Foreground = true
 		attr.Sys.Ctty = 0
 	}

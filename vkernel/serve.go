@@ -97,11 +97,8 @@ func (m *Machine) handle(n *linux.SeccompNotif) {
 	}
 	w := m.watchBlocked(tid, n.ID, interruptible[n.Data.Nr])
 	fds.w = w
-	c.Cancel = w.cancel
-	r := m.kernel.Handle(c)
-	if !w.stop() {
-		m.l.send(n.ID, r.Val, r.Errno, r.Continue)
-	}
+	c.Interrupt = w
+	w.finish(m.kernel.Handle(c))
 }
 
 // notifFDs moves descriptors in and out of the caller of one notification.

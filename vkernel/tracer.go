@@ -151,15 +151,24 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 
 // signalStop prepares thread tid's signal-delivery stop for sig and
 // returns the signal to deliver: a served call the signal interrupted is
-// restarted (restart.go), unless the sentry interrupted the call for it;
-// the sentry's own mark is not delivered (blocked.go).
+// restarted (restart.go), unless the sentry interrupted the call for a
+// signal (blocked.go): its -ERESTARTSYS is the kernel's to resolve, as the
+// handler's flags say, at whichever stop delivers a signal (an ignored
+// one's stop comes and goes first). The sentry's own mark is not
+// delivered.
 func (t *tracer) signalStop(tid int, sig unix.Signal) int {
 	if t.m.isMark(tid, sig) {
 		return 0
 	}
-	if _, ok := t.m.interrupted.LoadAndDelete(tid); !ok {
-		restartServed(tid)
+	if _, ok := t.m.interrupted.Load(tid); ok {
+		var regs unix.PtraceRegs
+		if unix.PtraceGetRegs(tid, &regs) == nil && int64(regs.Rax) == -errRestartSys {
+			return int(sig)
+		}
+		// The kernel has resolved it: the call failed or restarts.
+		t.m.interrupted.Delete(tid)
 	}
+	restartServed(tid)
 	return int(sig)
 }
 

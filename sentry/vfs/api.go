@@ -55,10 +55,19 @@ type Context struct {
 	// Caller is the calling task, for filesystems whose answers depend on
 	// who asks (procfs's "self"). The VFS never looks inside.
 	Caller any
-	// Cancel, if not nil, is closed when the caller no longer waits for
-	// the answer (a signal interrupted it): a wait on another process (a
-	// fifo's rendezvous) ends with EINTR.
-	Cancel <-chan struct{}
+	// Interrupt, if not nil, lets a wait on another process (a fifo's
+	// rendezvous) be given up, with EINTR, when a signal interrupts the
+	// caller.
+	Interrupt Interrupt
+}
+
+// Interrupt is how a wait on another process is given up: the VFS
+// brackets such a wait with Waiting(true) and Waiting(false) (the caller
+// may be interrupted only meanwhile), and gives it up when Done is
+// closed.
+type Interrupt interface {
+	Done() <-chan struct{}
+	Waiting(on bool)
 }
 
 // MagicLink is implemented by symlink vnodes that jump somewhere when

@@ -27,6 +27,12 @@ func (h hostFifo) Open(flags int) (FileImpl, error) {
 	return fdFile(fd), nil
 }
 
+// testInterrupt is a vfs.Interrupt closed after a while.
+type testInterrupt struct{ done chan struct{} }
+
+func (i testInterrupt) Done() <-chan struct{} { return i.done }
+func (i testInterrupt) Waiting(bool)         {}
+
 // TestOpenFifoCancel: a cancelled blocking open of a fifo ends with EINTR
 // and leaves no reader or writer behind; one that meets its peer opens.
 func TestOpenFifoCancel(t *testing.T) {
@@ -36,8 +42,8 @@ func TestOpenFifoCancel(t *testing.T) {
 	}
 	vn := hostFifo{path: path}
 	for _, mode := range []int{unix.O_RDONLY, unix.O_WRONLY} {
-		cancel := make(chan struct{})
-		time.AfterFunc(50*time.Millisecond, func() { close(cancel) })
+		cancel := testInterrupt{make(chan struct{})}
+		time.AfterFunc(50*time.Millisecond, func() { close(cancel.done) })
 		if f, err := openFifo(cancel, vn, mode); err != unix.EINTR {
 			t.Fatalf("open(%#x) cancelled = %v, %v; want EINTR", mode, f, err)
 		}
@@ -57,8 +63,8 @@ func TestOpenFifoCancel(t *testing.T) {
 		unix.Close(r)
 	}
 	// A peer before the cancel: the open succeeds.
-	cancel := make(chan struct{})
-	defer close(cancel)
+	cancel := testInterrupt{make(chan struct{})}
+	defer close(cancel.done)
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		if fd, err := unix.Open(path, unix.O_WRONLY, 0); err == nil {

@@ -316,7 +316,7 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 	}
 	var impl FileImpl
 	if d.typ == unix.S_IFIFO {
-		impl, err = openFifo(ctx.Cancel, d.vnode, vnodeFlags(flags))
+		impl, err = openFifo(ctx.Interrupt, d.vnode, vnodeFlags(flags))
 	} else if co, ok := d.vnode.(ContextOpener); ok {
 		impl, err = co.OpenFor(ctx, vnodeFlags(flags))
 	} else {

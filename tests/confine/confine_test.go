@@ -3,6 +3,7 @@ package confine
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -620,5 +621,40 @@ func TestCrashMagicLinkRefcount(t *testing.T) {
 		if want += "echo alive: alive\n"; r.Status != 0 || r.Stdout != want {
 			t.Errorf("%s, 20 times: want %s each time and vkernel alive\n%s", tc[0], tc[1], r)
 		}
+	}
+}
+
+// TestHostProcessGroup: vkernel started in a host process group with a
+// host process beside it: the guest's kill(0), renice and ionice of its
+// own process group reach the guest's processes only.
+func TestHostProcessGroup(t *testing.T) {
+	need(t)
+	if env.bookRFS == "" {
+		t.Skip("needs the bookworm rootfs (renice, ionice)")
+	}
+	script := `sleep 30 >/dev/null 2>&1 & echo $!; exec ` + env.bin + ` run --root ` + env.bookRFS + ` -- /bin/sh -c '
+renice -n 15 -g 0 >/dev/null; ionice -c 3 -P 0; kill -USR1 0; echo survived'`
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	out, _ := cmd.Output()
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	pid, err := strconv.Atoi(lines[0])
+	if err != nil {
+		t.Fatalf("output %q", out)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Errorf("ESCAPE: the guest's kill(0) killed host process %d", pid)
+	}
+	stat, err := os.ReadFile("/proc/" + lines[0] + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if f[16] != "0" {
+		t.Errorf("ESCAPE: the guest reniced host process %d to %s", pid, f[16])
+	}
+	if prio, _, _ := syscall.Syscall(syscall.SYS_IOPRIO_GET, 1, uintptr(pid), 0); prio>>13 == 3 {
+		t.Errorf("ESCAPE: the guest set host process %d's I/O class to idle", pid)
 	}
 }

@@ -48,8 +48,16 @@ writer, SA_RESTART: opened caught=1 wrote=2 peer=0
 stopped in the open: yes
 after SIGCONT: wrote=2 reader=0
 other thread's signal: opened caught=1 read=2 hi peer=0
+ignored then caught: -1 Interrupted system call caught=1
+restarted 15 times: opened read=2 hi caught=15 peer=0
 real-time signals caught: 0
 `)
+	// A process killed in a blocked open leaves no reader behind: a
+	// writer that comes after waits for one, as on Linux.
+	_, dir := workDir(t, root, "fifokilled")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + dir + ` && rm -f g && mkfifo g
+cat g & p=$!; sleep 0.3; kill -9 $p; wait $p
+timeout 1 sh -c 'echo hi > g'; echo "writer: $?"`}, "writer: 124\n")
 }
 
 // TestKillPermission runs testdata/killperm.c natively and in the guest:
@@ -60,7 +68,7 @@ real-time signals caught: 0
 func TestKillPermission(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "killperm")
-	buildC(t, "killperm.c", filepath.Join(host, "killperm"), "-static")
+	buildC(t, "killperm.c", filepath.Join(host, "killperm"), "-static", "-pthread")
 	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./killperm"}, `kill: Operation not permitted
 kill 0: Operation not permitted
 kill SIGCONT, same session: ok
@@ -69,6 +77,9 @@ tkill: Operation not permitted
 rt_sigqueueinfo: Operation not permitted
 pidfd_send_signal: Operation not permitted
 kill a pid that is not: No such process
+kill by the id of its other thread: No such process
+kill init: Operation not permitted
+prlimit init: Operation not permitted
 kill the group (own child and victim): ok
 kill -1: ok
 kill own child: ok
@@ -119,4 +130,22 @@ user, limit 2, second: Resource temporarily unavailable
 user, limit 2, vfork: Resource temporarily unavailable
 user, limit 2, after a wait: forked
 `)
+}
+
+// TestInitThreads: vkernel's init (pid 1 under run) is root's, and so are
+// its threads, whose ids the guest can name: a user can neither signal
+// them (SIGTERM to any would end the program: init forwards it) nor change
+// their limits or priority.
+func TestInitThreads(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	script := `setpriv --reuid=1000 --regid=1000 --clear-groups sh -c '
+for t in 1 2 3 4 5 6 7 8 9 10 11 12; do
+  perl -e "exit(syscall(234, 1, $t, 15) == 0 ? 0 : 1)" && echo "tgkill 1 $t: allowed"
+  prlimit --pid $t --nofile=5:5 2>/dev/null && echo "prlimit $t: allowed"
+  renice -n 10 -p $t >/dev/null 2>&1 && echo "renice $t: allowed"
+done; echo alive'`
+	r := runGuest(t, root, []string{"/bin/sh", "-c", script}, "")
+	if r.Status != 0 || r.Stdout != "alive\n" {
+		t.Errorf("a user acted on vkernel's init:\n%s", r)
+	}
 }

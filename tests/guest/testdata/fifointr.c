@@ -3,7 +3,9 @@
 // leaves no reader or writer behind; with SA_RESTART the open goes on
 // after the handler and meets its peer; a stop signal stops the process in
 // the open, which goes on after SIGCONT; a signal to another thread of the
-// process does not disturb the open.
+// process does not disturb the open; an ignored signal before a caught one
+// changes nothing; an open restarted many times meets its peer, not what
+// the interrupted ones left.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,6 +78,18 @@ static void leftovers(const char *what) {
 	       n == 0 ? "no" : n < 0 && errno == EAGAIN ? "yes" : "?");
 	if (w >= 0) close(w);
 	close(r);
+}
+
+static volatile pid_t opener_tid;
+static volatile int opener_fd = -2, opener_errno;
+
+static void *opener(void *arg) {
+	(void)arg;
+	opener_tid = gettid();
+	int fd = open("f", O_RDONLY);
+	opener_errno = errno;
+	opener_fd = fd;
+	return NULL;
 }
 
 static void *sleeper(void *arg) {
@@ -165,6 +180,44 @@ int main(void) {
 	n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
 	reap(k);
 	printf("other thread's signal: %s caught=%d read=%zd %s peer=%d\n", fd >= 0 ? "opened" : strerror(errno), caught, n, buf, reap(p));
+	// An ignored signal, then a caught one without SA_RESTART, to a thread
+	// blocked in the open: EINTR.
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGUSR1, SIG_IGN);
+	catch(SIGUSR2, 0);
+	caught = 0;
+	pthread_t op;
+	pthread_create(&op, NULL, opener, NULL);
+	msleep(300);
+	syscall(SYS_tgkill, getpid(), opener_tid, SIGUSR1);
+	syscall(SYS_tgkill, getpid(), opener_tid, SIGUSR2);
+	for (int i = 0; i < 40 && opener_fd == -2; i++) msleep(50);
+	if (opener_fd == -2) {
+		printf("ignored then caught: still blocked\n");
+		close(open("f", O_WRONLY | O_NONBLOCK));
+	}
+	pthread_join(op, NULL);
+	printf("ignored then caught: %d %s caught=%d\n", opener_fd, opener_fd < 0 ? strerror(opener_errno) : "", caught);
+	if (opener_fd >= 0) close(opener_fd);
+
+	// SA_RESTART and a signal every 60 ms: the open restarts each time and
+	// meets the writer that comes after a second.
+	catch(SIGUSR2, SA_RESTART);
+	caught = 0;
+	opener_fd = -2;
+	pthread_create(&op, NULL, opener, NULL);
+	msleep(100);
+	for (int i = 0; i < 15; i++) {
+		syscall(SYS_tgkill, getpid(), opener_tid, SIGUSR2);
+		msleep(60);
+	}
+	p = peer(0, O_WRONLY);
+	pthread_join(op, NULL);
+	memset(buf, 0, sizeof buf);
+	n = opener_fd >= 0 ? read(opener_fd, buf, sizeof buf - 1) : -1;
+	printf("restarted 15 times: %s read=%zd %s caught=%d peer=%d\n", opener_fd >= 0 ? "opened" : strerror(opener_errno), n, buf,
+	       caught, reap(p));
+
 	printf("real-time signals caught: %d\n", rtcaught);
 	return 0;
 }

@@ -3,6 +3,8 @@
 // own child in the victim's process group.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +25,14 @@ static void catch(int sig) {
 }
 
 static const char *res(long r) { return r == 0 ? "ok" : strerror(errno); }
+
+static void *idle(void *arg) {
+	int *fd = arg;
+	pid_t tid = gettid();
+	write(*fd, &tid, sizeof tid);
+	for (;;) pause();
+	return NULL;
+}
 
 // waiter counts SIGUSR1, SIGUSR2 and SIGCONT until SIGTERM, then exits
 // with them as digits; it says it is ready on fd.
@@ -48,8 +58,12 @@ int main(void) {
 	pid_t victim = fork();
 	if (victim == 0) {
 		setpgid(0, 0);
+		pthread_t th;
+		pthread_create(&th, NULL, idle, &ready[1]);
 		_exit(waiter(ready[1]));
 	}
+	pid_t vthread;
+	read(ready[0], &vthread, sizeof vthread);
 	char c;
 	read(ready[0], &c, 1);
 
@@ -71,6 +85,10 @@ int main(void) {
 		int pfd = syscall(SYS_pidfd_open, victim, 0);
 		printf("pidfd_send_signal: %s\n", res(syscall(SYS_pidfd_send_signal, pfd, SIGUSR1, NULL, 0)));
 		printf("kill a pid that is not: %s\n", res(kill(99999, SIGUSR1)));
+		printf("kill by the id of its other thread: %s\n", res(kill(vthread, SIGUSR1)));
+		printf("kill init: %s\n", res(kill(1, SIGTERM)));
+		struct rlimit rl;
+		printf("prlimit init: %s\n", res(prlimit(1, RLIMIT_NOFILE, NULL, &rl)));
 
 		// The user's own child, in the victim's process group.
 		int r2[2];
