@@ -31,7 +31,7 @@ func (h hostFifo) Open(flags int) (FileImpl, error) {
 type testInterrupt struct{ done chan struct{} }
 
 func (i testInterrupt) Done() <-chan struct{} { return i.done }
-func (i testInterrupt) Waiting(bool)         {}
+func (i testInterrupt) Waiting(bool)          {}
 
 // TestOpenFifoCancel: a cancelled blocking open of a fifo ends with EINTR
 // and leaves no reader or writer behind; one that meets its peer opens.
