@@ -134,14 +134,8 @@ func sysIoprioSet(c *Call) Result {
 		pwhich = prioUser
 	}
 	targets := c.prioTargets(pwhich, who)
-	if _, visible := c.ownGroup(who); which == ioprioWhoPgrp && visible {
-		all := true
-		for _, t := range targets {
-			all = all && c.mayIoprio(t)
-		}
-		if all {
-			return continued
-		}
+	if which == ioprioWhoPgrp && c.hostMayDo(who, targets, c.mayIoprio) {
+		return continued
 	}
 	// As Linux: ESRCH when nothing matches, the first refusal ends it.
 	if len(targets) == 0 {
@@ -212,6 +206,21 @@ func (c *Call) ownGroup(who int) (int, bool) {
 	return pgrp, pgrp != 0
 }
 
+// hostMayDo reports whether a call on process group who, whose threads
+// are targets, can be left to the host: the group is in the guest's pid
+// namespace, and the caller may act on every member.
+func (c *Call) hostMayDo(who int, targets []*Task, may func(*Task) bool) bool {
+	if _, visible := c.ownGroup(who); !visible {
+		return false
+	}
+	for _, t := range targets {
+		if !may(t) {
+			return false
+		}
+	}
+	return true
+}
+
 func sysSetpriority(c *Call) Result {
 	which, who, prio := int(int32(c.Args[0])), int(int32(c.Args[1])), int(int32(c.Args[2]))
 	switch which {
@@ -226,14 +235,8 @@ func sysSetpriority(c *Call) Result {
 		return continued // EINVAL
 	}
 	targets := c.prioTargets(which, who)
-	if _, visible := c.ownGroup(who); which == prioPgrp && visible {
-		all := true
-		for _, t := range targets {
-			all = all && c.mayRenice(t)
-		}
-		if all {
-			return continued
-		}
+	if which == prioPgrp && c.hostMayDo(who, targets, c.mayRenice) {
+		return continued
 	}
 	// As Linux's setpriority: ESRCH when nothing matches; each permitted
 	// thread is reniced, and a refusal is the answer. Lowering the nice

@@ -249,14 +249,7 @@ func sysTkill(c *Call) Result {
 	return c.oneTarget(t, ok, sig)
 }
 
-func sysTgkill(c *Call) Result {
-	tgid, tid, sig := int(int32(c.Args[0])), int(int32(c.Args[1])), int(int32(c.Args[2]))
-	if tgid <= 0 || tid <= 0 {
-		return continued // EINVAL
-	}
-	t, ok := c.thread(tgid, tid)
-	return c.oneTarget(t, ok, sig)
-}
+func sysTgkill(c *Call) Result { return c.threadSignal(c.Args[0], c.Args[1], c.Args[2]) }
 
 func sysRtSigqueueinfo(c *Call) Result {
 	pid, sig := int(int32(c.Args[0])), int(int32(c.Args[1]))
@@ -270,8 +263,12 @@ func sysRtSigqueueinfo(c *Call) Result {
 	return c.oneTarget(t, ok, sig)
 }
 
-func sysRtTgsigqueueinfo(c *Call) Result {
-	tgid, tid, sig := int(int32(c.Args[0])), int(int32(c.Args[1])), int(int32(c.Args[2]))
+func sysRtTgsigqueueinfo(c *Call) Result { return c.threadSignal(c.Args[0], c.Args[1], c.Args[2]) }
+
+// threadSignal answers tgkill and rt_tgsigqueueinfo: signal sig to thread
+// tid of process tgid.
+func (c *Call) threadSignal(tgidArg, tidArg, sigArg uint64) Result {
+	tgid, tid, sig := int(int32(tgidArg)), int(int32(tidArg)), int(int32(sigArg))
 	if tgid <= 0 || tid <= 0 {
 		return continued // EINVAL
 	}
