@@ -20,6 +20,8 @@ import (
 
 func init() {
 	register(unix.SYS_CONNECT, sysConnect)
+	register(unix.SYS_LISTEN, sysListen)
+	register(unix.SYS_SOCKETPAIR, sysSocketpair)
 	register(unix.SYS_BIND, sysBind)
 	register(unix.SYS_SENDTO, sysSendto)
 	register(unix.SYS_SENDMSG, sysSendmsg)
@@ -203,7 +205,51 @@ func sysConnect(c *Call) Result {
 		return Errno(err)
 	}
 	defer done()
-	return Errno(rawSockaddrCall(unix.SYS_CONNECT, h, hsa))
+	var cerr error
+	c.asCaller(func() { cerr = rawSockaddrCall(unix.SYS_CONNECT, h, hsa) })
+	return Errno(cerr)
+}
+
+// sysListen records the caller as the listener (sock_cred.go) when it is
+// not the guest's root; the host listens as the guest asked otherwise.
+func sysListen(c *Call) Result {
+	if c.Task.isRoot() {
+		return continued
+	}
+	h, err := c.socketFD(int(c.fd(0)))
+	if err != nil {
+		return Errno(err)
+	}
+	defer unix.Close(h)
+	var lerr error
+	c.asCaller(func() { lerr = unix.Listen(h, int(int32(c.Args[1]))) })
+	return Errno(lerr)
+}
+
+// sysSocketpair makes an AF_UNIX pair as the caller (sock_cred.go) when it
+// is not the guest's root; the host makes the others.
+func sysSocketpair(c *Call) Result {
+	domain, typ, proto := int(int32(c.Args[0])), int(int32(c.Args[1])), int(int32(c.Args[2]))
+	if domain != unix.AF_UNIX || c.Task.isRoot() {
+		return continued
+	}
+	var fds [2]int
+	var perr error
+	c.asCaller(func() { fds, perr = unix.Socketpair(domain, typ|unix.SOCK_CLOEXEC, proto) })
+	if perr != nil {
+		return Errno(perr)
+	}
+	defer unix.Close(fds[0])
+	defer unix.Close(fds[1])
+	var out [8]byte
+	for i, h := range fds {
+		n, err := c.FDs.Install(h, -1, typ&unix.SOCK_CLOEXEC != 0)
+		if err != nil {
+			return Errno(err)
+		}
+		binary.LittleEndian.PutUint32(out[4*i:], uint32(n))
+	}
+	return Errno(c.Mem.CopyOut(c.Args[3], out[:]))
 }
 
 func sysBind(c *Call) Result {

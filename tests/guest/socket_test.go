@@ -30,3 +30,16 @@ sendmsg to nobody: -1 No such file or directory
 	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./dgram && mkdir -p u && chmod 777 u && cd u && " +
 		"setpriv --reuid=1000 --regid=1000 --clear-groups ../dgram"}, asRoot+asUser)
 }
+
+// TestPeerCredentials runs testdata/peercred.c natively and in the guest,
+// as root and as a user: SO_PEERCRED names the user that connected,
+// listened or made the pair, not the host's root.
+func TestPeerCredentials(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "peercred")
+	buildC(t, "peercred.c", filepath.Join(host, "peercred"), "-static")
+	want := "server side: peer uid ID gid ID\nclient side: peer uid ID gid ID\nsocketpair: peer uid ID gid ID\npair close-on-exec: yes\n"
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./peercred && mkdir -p u && chmod 777 u && cd u && " +
+		"setpriv --reuid=1000 --regid=1000 --clear-groups ../peercred"},
+		strings.ReplaceAll(want, "ID", "0")+strings.ReplaceAll(want, "ID", "1000"))
+}

@@ -2,6 +2,7 @@ package posix
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -384,7 +385,18 @@ func symlinkLoop(t *testing.T, dir string) {
 		symlink(t, prev, p(dir, name))
 		prev = name
 	}
-	eq(t, readFile(t, p(dir, "c40")), "end", "through 40 links")
+	// The host's own walk may answer ELOOP at 40 when its RCU walk falls
+	// back to the reference walk midway (seen once natively under load):
+	// a deterministic limit, the VFS's, fails every try.
+	var through []byte
+	for try := 0; try < 3; try++ {
+		if through, err = os.ReadFile(p(dir, "c40")); err == nil {
+			break
+		}
+	}
+	if err != nil || string(through) != "end" {
+		t.Errorf("through 40 links: %q, %v; want end", through, err)
+	}
 	_, err = unix.Open(p(dir, "c41"), unix.O_RDONLY, 0)
 	fails(t, err, unix.ELOOP, "open through 41 links")
 }
