@@ -123,7 +123,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 			if len(argv) == 0 {
 				argv = []string{""}
 			}
-			p, err := k.planHostFD(ctx, &refs, h, int(dirfd), guestCloexec(t.TID, int(dirfd)), argv, envp)
+			p, err := k.planHostFD(ctx, &refs, h, int(dirfd), guestCloexec(t.TID(), int(dirfd)), argv, envp)
 			if p != nil {
 				p.ExecFn = "/dev/fd/" + strconv.Itoa(int(dirfd))
 				if p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid); p.Secure {

@@ -153,8 +153,10 @@ func NewKernel(cfg Config) *Kernel {
 
 // NewInitTask registers the first guest task, host thread tid.
 func (k *Kernel) NewInitTask(tid int, root, cwd vfs.VirtualDentry, cred *Creds, fds *FDTable) *Task {
-	tg := &ThreadGroup{TGID: tid}
-	t := &Task{k: k, TID: tid, TG: tg, Creds: cred}
+	tg := &ThreadGroup{}
+	tg.tgid.Store(int64(tid))
+	t := &Task{k: k, TG: tg, Creds: cred}
+	t.hostTID.Store(int64(tid))
 	t.fs.Store(NewFSContext(root, cwd, 022))
 	t.fds.Store(fds)
 	tg.leader = t
@@ -164,7 +166,7 @@ func (k *Kernel) NewInitTask(tid int, root, cwd vfs.VirtualDentry, cred *Creds, 
 
 func (k *Kernel) addTask(t *Task) {
 	k.mu.Lock()
-	k.tasks[t.TID] = t
+	k.tasks[t.TID()] = t
 	t.TG.addThread(t)
 	k.taskAdded.Broadcast()
 	k.mu.Unlock()
@@ -268,11 +270,13 @@ func (k *Kernel) TaskByGuestPID(pid int) *Task {
 // Fork registers child, a new host thread made by parent's clone, fork or
 // vfork with the given clone flags.
 func (k *Kernel) Fork(parent *Task, childTID int, flags uint64) *Task {
-	c := &Task{k: k, TID: childTID, Creds: parent.Creds.Fork(), comm: parent.Comm()}
+	c := &Task{k: k, Creds: parent.Creds.Fork(), comm: parent.Comm()}
+	c.hostTID.Store(int64(childTID))
 	if flags&unix.CLONE_THREAD != 0 {
 		c.TG = parent.TG
 	} else {
-		c.TG = &ThreadGroup{TGID: childTID, leader: c}
+		c.TG = &ThreadGroup{leader: c}
+		c.TG.tgid.Store(int64(childTID))
 		parent.TG.mu.Lock()
 		c.TG.exe, c.TG.exeVD, c.TG.argv = parent.TG.exe, parent.TG.exeVD, parent.TG.argv
 		if c.TG.exeVD.Ok() {
@@ -322,8 +326,8 @@ func (k *Kernel) Retid(oldTID, newTID int) {
 	if old := k.tasks[newTID]; old != nil && old != t {
 		old.TG.removeThread(old)
 	}
-	t.TID = newTID
-	t.TG.TGID = newTID
+	t.hostTID.Store(int64(newTID))
+	t.TG.tgid.Store(int64(newTID))
 	t.TG.setLeader(t)
 	k.tasks[newTID] = t
 }

@@ -95,7 +95,7 @@ func (p procProcess) PPID() int {
 	}
 	return 1
 }
-func (p procProcess) HostTID() int      { return p.t.TID }
+func (p procProcess) HostTID() int      { return p.t.TID() }
 func (p procProcess) Argv() []string    { return p.t.TG.Argv() }
 func (p procProcess) Environ() []string { return p.t.TG.Environ() }
 func (p procProcess) Cred() *vfs.Cred   { return p.t.Creds.VFS() }

@@ -166,7 +166,7 @@ func sysFcntl(c *Call) Result {
 	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
 		min := int(int32(c.Args[2]))
 		var lim unix.Rlimit
-		unix.Prlimit(c.Task.TID, unix.RLIMIT_NOFILE, nil, &lim)
+		unix.Prlimit(c.Task.TID(), unix.RLIMIT_NOFILE, nil, &lim)
 		if min < 0 || uint64(min) >= lim.Cur {
 			return Errno(unix.EINVAL)
 		}
@@ -181,7 +181,7 @@ func sysFcntl(c *Call) Result {
 
 // lowestFreeFD finds the guest's lowest unused descriptor >= min.
 func (c *Call) lowestFreeFD(min, limit int) (int, error) {
-	ents, err := os.ReadDir("/proc/" + strconv.Itoa(c.Task.TID) + "/fd")
+	ents, err := os.ReadDir("/proc/" + strconv.Itoa(c.Task.TID()) + "/fd")
 	if err != nil {
 		return 0, unix.EBADF
 	}

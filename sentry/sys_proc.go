@@ -40,7 +40,7 @@ func sysFork(c *Call) Result {
 		return continued
 	}
 	var lim unix.Rlimit
-	if err := unix.Prlimit(c.Task.TID, unix.RLIMIT_NPROC, nil, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY {
+	if err := unix.Prlimit(c.Task.TID(), unix.RLIMIT_NPROC, nil, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY {
 		return continued
 	}
 	if uint64(c.Task.Kernel().tasksOf(ruid)) >= lim.Cur {

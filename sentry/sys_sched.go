@@ -145,7 +145,7 @@ func sysIoprioSet(c *Call) Result {
 		if !c.mayIoprio(t) {
 			return Errno(unix.EPERM)
 		}
-		if _, _, e := unix.Syscall(unix.SYS_IOPRIO_SET, ioprioWhoProcess, uintptr(t.TID), uintptr(prio)); e != 0 {
+		if _, _, e := unix.Syscall(unix.SYS_IOPRIO_SET, ioprioWhoProcess, uintptr(t.TID()), uintptr(prio)); e != 0 {
 			return Errno(e)
 		}
 	}
@@ -176,7 +176,7 @@ func (c *Call) mayRenice(t *Task) bool {
 func (c *Call) prioTargets(which, who int) []*Task {
 	k := c.Task.Kernel()
 	if which == prioPgrp && who == 0 {
-		who = nsStatus(c.Task.TID, "NSpgid")
+		who = nsStatus(c.Task.TID(), "NSpgid")
 	}
 	if which == prioUser && who == 0 {
 		who = int(c.Task.ids().ruid)
@@ -185,7 +185,7 @@ func (c *Call) prioTargets(which, who int) []*Task {
 	for _, l := range k.Tasks() {
 		for _, t := range l.TG.Threads() {
 			switch {
-			case which == prioPgrp && nsStatus(t.TID, "NSpgid") == who,
+			case which == prioPgrp && nsStatus(t.TID(), "NSpgid") == who,
 				which == prioUser && int(t.ids().ruid) == who:
 				out = append(out, t)
 			}
@@ -202,7 +202,7 @@ func (c *Call) ownGroup(who int) (int, bool) {
 	if who != 0 {
 		return who, true
 	}
-	pgrp := nsStatus(c.Task.TID, "NSpgid")
+	pgrp := nsStatus(c.Task.TID(), "NSpgid")
 	return pgrp, pgrp != 0
 }
 
@@ -249,10 +249,10 @@ func sysSetpriority(c *Call) Result {
 		switch {
 		case !c.mayRenice(t):
 			err = unix.EPERM
-		case prio < niceOf(t.TID) && !mayLowerNice(t.TID, prio):
+		case prio < niceOf(t.TID()) && !mayLowerNice(t.TID(), prio):
 			err = unix.EACCES
 		default:
-			if e := unix.Setpriority(prioProcess, t.TID, prio); e != nil {
+			if e := unix.Setpriority(prioProcess, t.TID(), prio); e != nil {
 				err = e
 			} else if err == unix.ESRCH {
 				err = nil
@@ -285,7 +285,7 @@ func sysGetpriority(c *Call) Result {
 	}
 	best := 0
 	for _, t := range c.prioTargets(which, who) {
-		best = max(best, 20-niceOf(t.TID))
+		best = max(best, 20-niceOf(t.TID()))
 	}
 	if best == 0 {
 		return Errno(unix.ESRCH)

@@ -201,7 +201,7 @@ func (c *Call) defaultCredentials() *unix.Ucred {
 	cr := c.Task.Creds
 	cr.mu.Lock()
 	defer cr.mu.Unlock()
-	return &unix.Ucred{Pid: int32(c.Task.TG.TGID), Uid: cr.RUID, Gid: cr.RGID}
+	return &unix.Ucred{Pid: int32(c.Task.TG.TGID()), Uid: cr.RUID, Gid: cr.RGID}
 }
 
 // sendHost sends one message on host socket h.
@@ -323,7 +323,7 @@ func (c *Call) hostCredentials(data []byte) (*unix.Ucred, error) {
 	okGID := gid == cr.RGID || gid == cr.EGID || gid == cr.SGID || cr.hasCapLocked(unix.CAP_SETGID)
 	admin := cr.hasCapLocked(unix.CAP_SYS_ADMIN)
 	cr.mu.Unlock()
-	host := c.Task.TG.TGID
+	host := c.Task.TG.TGID()
 	if int(pid) != c.Task.PID() {
 		if !admin {
 			return nil, unix.EPERM
@@ -332,7 +332,7 @@ func (c *Call) hostCredentials(data []byte) (*unix.Ucred, error) {
 		if t == nil {
 			return nil, unix.ESRCH
 		}
-		host = t.TG.TGID
+		host = t.TG.TGID()
 	}
 	if !okUID || !okGID {
 		return nil, unix.EPERM

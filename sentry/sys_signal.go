@@ -66,7 +66,7 @@ func (c *Call) mayKill(t taskRef, sig int) bool {
 	if euid == tsuid || euid == truid || ruid == tsuid || ruid == truid {
 		return true
 	}
-	return sig == int(unix.SIGCONT) && nsStatus(c.Task.TID, "NSsid") == nsStatus(t.hostTID, "NSsid")
+	return sig == int(unix.SIGCONT) && nsStatus(c.Task.TID(), "NSsid") == nsStatus(t.hostTID, "NSsid")
 }
 
 // privileged reports whether the caller may signal anyone (CAP_KILL).
@@ -88,12 +88,12 @@ func (c *Call) task(id int) (taskRef, bool) {
 		if t.GuestTID() == id {
 			// The caller's own process: the common case (raise, a
 			// runtime's preemption signals), found without a scan.
-			return taskRef{t, t.TID}, true
+			return taskRef{t, t.TID()}, true
 		}
 	}
 	k := c.Task.Kernel()
 	if t := k.threadByGuestTID(id); t != nil {
-		return taskRef{t, t.TID}, true
+		return taskRef{t, t.TID()}, true
 	}
 	if host := k.initThread(id); host != 0 {
 		return taskRef{nil, host}, true
@@ -168,14 +168,14 @@ func sysKill(c *Call) Result {
 		var targets []taskRef
 		for _, t := range c.Task.Kernel().Tasks() {
 			if t.PID() > 1 && t.TG != c.Task.TG {
-				targets = append(targets, taskRef{t, t.TID})
+				targets = append(targets, taskRef{t, t.TID()})
 			}
 		}
 		return c.killMany(targets, sig, true, false)
 	}
 	pgrp := -pid
 	if pid == 0 {
-		pgrp = nsStatus(c.Task.TID, "NSpgid")
+		pgrp = nsStatus(c.Task.TID(), "NSpgid")
 		if pgrp == 0 {
 			// The caller's process group is outside the guest's pid
 			// namespace (a booted guest before its init's setsid): the
@@ -193,8 +193,8 @@ func sysKill(c *Call) Result {
 func (c *Call) group(pgrp int) []taskRef {
 	var out []taskRef
 	for _, t := range c.Task.Kernel().Tasks() {
-		if nsStatus(t.TID, "NSpgid") == pgrp {
-			out = append(out, taskRef{t, t.TID})
+		if nsStatus(t.TID(), "NSpgid") == pgrp {
+			out = append(out, taskRef{t, t.TID()})
 		}
 	}
 	return out
@@ -305,7 +305,7 @@ func sysPidfdSendSignal(c *Call) Result {
 		return continued // not a pidfd, or the process is gone
 	}
 	if flags&pidfdSignalProcessGroup != 0 {
-		pgrp := nsStatus(t.TID, "NSpgid")
+		pgrp := nsStatus(t.TID(), "NSpgid")
 		if pgrp != 0 && c.privileged() {
 			return continued
 		}
@@ -321,7 +321,7 @@ func sysPidfdSendSignal(c *Call) Result {
 			t = l
 		}
 	}
-	return c.oneTarget(taskRef{t, t.TID}, true, sig)
+	return c.oneTarget(taskRef{t, t.TID()}, true, sig)
 }
 
 // pidfdPID returns the host pid a pidfd refers to (its fdinfo's Pid line);

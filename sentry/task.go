@@ -11,8 +11,9 @@ import (
 type Task struct {
 	// k is the kernel; fixed.
 	k *Kernel
-	// TID is the host thread id. Changed only by Kernel.Retid.
-	TID int
+	// hostTID is the host thread id (TID). Changed only by Kernel.Retid,
+	// while others may read it.
+	hostTID atomic.Int64
 	// TG is the thread group; fixed.
 	TG *ThreadGroup
 	// fs is the root, cwd and umask, shared under CLONE_FS; fds is the
@@ -35,6 +36,12 @@ type Task struct {
 	tidOnce sync.Once
 	tid     int
 }
+
+// TID returns the task's host thread id.
+func (t *Task) TID() int { return int(t.hostTID.Load()) }
+
+// TGID returns the group's host id.
+func (tg *ThreadGroup) TGID() int { return int(tg.tgid.Load()) }
 
 // FS returns the task's root, cwd and umask.
 func (t *Task) FS() *FSContext { return t.fs.Load() }
@@ -61,7 +68,7 @@ func (t *Task) GuestTID() int {
 	if l := t.TG.Leader(); l == nil || l == t {
 		return t.PID()
 	}
-	t.tidOnce.Do(func() { t.tid = guestPID(t.TID) })
+	t.tidOnce.Do(func() { t.tid = guestPID(t.TID()) })
 	return t.tid
 }
 
@@ -71,7 +78,7 @@ func (t *Task) PID() int {
 	if l == nil {
 		l = t
 	}
-	l.pidOnce.Do(func() { l.pid = guestPID(l.TID) })
+	l.pidOnce.Do(func() { l.pid = guestPID(l.TID()) })
 	return l.pid
 }
 
@@ -115,8 +122,9 @@ func (r *vdRefs) release() {
 // ThreadGroup is a guest process, analogous to Linux's struct signal_struct
 // plus what procfs shows of a process.
 type ThreadGroup struct {
-	// TGID is the host id of the group; changed only by Kernel.Retid.
-	TGID int
+	// tgid is the host id of the group (TGID); changed only by
+	// Kernel.Retid, while others may read it.
+	tgid atomic.Int64
 
 	mu sync.Mutex
 	// leader is the thread whose id is the group's. Protected by mu.

@@ -41,14 +41,14 @@ func (t *tracer) quiesce(tid int, ready func() bool) {
 	q := &quiescence{waiting: map[int]bool{}, held: map[int]int{}, asleep: map[int]bool{}, ready: ready}
 	if task != nil {
 		for _, th := range task.TG.Threads() {
-			if th.TID == tid || unix.PtraceInterrupt(th.TID) != nil {
+			if th.TID() == tid || unix.PtraceInterrupt(th.TID()) != nil {
 				continue
 			}
-			t.heldBy[th.TID] = tid
-			if asleepInKernel(th.TID) {
-				q.asleep[th.TID] = true
+			t.heldBy[th.TID()] = tid
+			if asleepInKernel(th.TID()) {
+				q.asleep[th.TID()] = true
 			} else {
-				q.waiting[th.TID] = true
+				q.waiting[th.TID()] = true
 			}
 		}
 	}
