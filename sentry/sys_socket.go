@@ -233,6 +233,11 @@ func sysSocketpair(c *Call) Result {
 	if domain != unix.AF_UNIX || c.Task.isRoot() {
 		return continued
 	}
+	var out [8]byte
+	if err := c.Mem.CopyOut(c.Args[3], out[:]); err != nil {
+		// EFAULT before any descriptor exists, as Linux.
+		return Errno(err)
+	}
 	var fds [2]int
 	var perr error
 	c.asCaller(func() { fds, perr = unix.Socketpair(domain, typ|unix.SOCK_CLOEXEC, proto) })
@@ -241,7 +246,6 @@ func sysSocketpair(c *Call) Result {
 	}
 	defer unix.Close(fds[0])
 	defer unix.Close(fds[1])
-	var out [8]byte
 	for i, h := range fds {
 		n, err := c.FDs.Install(h, -1, typ&unix.SOCK_CLOEXEC != 0)
 		if err != nil {
