@@ -38,8 +38,9 @@ build:
 	$(GO) build -o bin/vkernel ./cmd/vkernel
 
 # The Debian packages the guest tests build their rootfs from (and cgo for
-# -race), installed when missing, so that `make test` works on a fresh machine.
-DEB_PACKAGES := busybox-static debootstrap gcc libc6-dev
+# -race, musl-tools for a program of another C library), installed when
+# missing, so that `make test` works on a fresh machine.
+DEB_PACKAGES := busybox-static debootstrap gcc libc6-dev musl-tools
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \

@@ -143,3 +143,39 @@ func TestExecSwap(t *testing.T) {
 		}
 	}
 }
+
+// TestMuslProgram runs a program of another C library, musl, linked
+// dynamically, in a tree of its own (the program and musl's loader),
+// natively and in the guest: its loader runs it as glibc's does.
+func TestMuslProgram(t *testing.T) {
+	needRootfs(t, "busybox")
+	cc, err := exec.LookPath("musl-gcc")
+	if err != nil {
+		t.Skip("no musl-gcc (Debian's musl-tools)")
+	}
+	loader, err := filepath.EvalSymlinks("/lib/ld-musl-x86_64.so.1")
+	if err != nil {
+		t.Skip("no musl loader")
+	}
+	root := t.TempDir()
+	for _, d := range []string{"bin", "lib", "tmp", "proc", "dev"} {
+		if err := os.Mkdir(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "tmp"), 0o1777); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := filepath.Abs(filepath.Join("testdata", "muslhello.c"))
+	if out, err := exec.Command(cc, "-o", filepath.Join(root, "bin", "muslhello"), src).CombinedOutput(); err != nil {
+		t.Fatalf("musl-gcc: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(loader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "lib", "ld-musl-x86_64.so.1"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sameAsNative(t, root, []string{"/bin/muslhello"}, "argv0=/bin/muslhello argc=1 exe=/bin/muslhello\nread back: musl\nargv0=again argc=2 exe=/bin/muslhello\nchild status 0\n")
+}
