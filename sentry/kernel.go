@@ -128,6 +128,8 @@ type Kernel struct {
 	mu sync.Mutex
 	// tasks maps host thread ids to tasks. Protected by mu.
 	tasks map[int]*Task
+	// nproc counts for RLIMIT_NPROC what tasks does not (nproc.go).
+	nproc nproc
 	// init is vkernel's own init under run; nil under boot, whose init
 	// is a task. Protected by mu.
 	init *initProcess
@@ -179,7 +181,9 @@ func (k *Kernel) Task(tid int) *Task {
 	return k.tasks[tid]
 }
 
-// tasksOf counts the live tasks (threads) whose real uid is uid.
+// tasksOf counts the tasks (threads) whose real uid is uid, as Linux's
+// RLIMIT_NPROC does: the live ones, the processes not reaped yet, and the
+// forks let through whose child is not registered yet.
 func (k *Kernel) tasksOf(uid uint32) int {
 	k.mu.Lock()
 	all := make([]*Task, 0, len(k.tasks))
@@ -187,7 +191,7 @@ func (k *Kernel) tasksOf(uid uint32) int {
 		all = append(all, t)
 	}
 	k.mu.Unlock()
-	n := 0
+	n := k.nproc.extra(uid)
 	for _, t := range all {
 		if t.ids().ruid == uid {
 			n++
@@ -296,6 +300,9 @@ func (k *Kernel) Fork(parent *Task, childTID int, flags uint64) *Task {
 		c.fs.Store(parent.FS().Fork())
 	}
 	k.addTask(c)
+	if flags&unix.CLONE_THREAD == 0 {
+		k.nproc.born(c.ids().ruid)
+	}
 	return c
 }
 
@@ -307,6 +314,10 @@ func (k *Kernel) Exit(tid int) {
 	k.mu.Unlock()
 	if t == nil {
 		return
+	}
+	if t.TG.Leader() == t {
+		// A zombie until its parent reaps it.
+		k.nproc.died(tid, t.ids().ruid)
 	}
 	t.TG.removeThread(t)
 	t.FDs().DecRef()

@@ -3,6 +3,7 @@ package sentry
 import (
 	"os"
 	"runtime"
+	"strconv"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -23,32 +24,45 @@ import (
 // asCaller runs f as the caller, for a socket to record: on a new OS thread
 // with the caller's effective user and group ids and groups, its
 // filesystem ids and capabilities still vkernel's (the sentry has checked
-// the access). The caller's root, or a vkernel that is not host root (which
-// cannot take another identity), runs f as it is.
-func (c *Call) asCaller(f func()) {
+// the access), and, for newSockets (f makes sockets), in the caller's
+// network namespace. The caller's root runs f as it is, and so does a
+// vkernel that is not host root (it cannot take another identity: its
+// guest users' sockets record its own). EACCES: the identity could not be
+// taken, and f did not run (never as root for a user).
+func (c *Call) asCaller(newSockets bool, f func()) error {
 	cr := c.Task.Creds
 	cr.mu.Lock()
 	euid, egid, groups := cr.EUID, cr.EGID, append([]uint32(nil), cr.Groups...)
 	cr.mu.Unlock()
 	if euid == 0 && egid == 0 || os.Geteuid() != 0 {
 		f()
-		return
+		return nil
 	}
-	done := make(chan bool)
+	tid := c.Task.TID()
+	errc := make(chan error, 1)
 	go func() {
-		// Never unlocked: the thread, whatever identity it has, ends with
-		// the goroutine.
+		// Never unlocked: the thread, whatever identity and namespace it
+		// has, ends with the goroutine.
 		runtime.LockOSThread()
-		if takeIdentity(euid, egid, groups) {
-			f()
-			done <- true
+		if newSockets && !enterNetns(tid) || !takeIdentity(euid, egid, groups) {
+			errc <- unix.EACCES
 			return
 		}
-		done <- false
-	}()
-	if !<-done {
 		f()
+		errc <- nil
+	}()
+	return <-errc
+}
+
+// enterNetns moves the calling thread into host thread tid's network
+// namespace.
+func enterNetns(tid int) bool {
+	fd, err := unix.Open("/proc/"+strconv.Itoa(tid)+"/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
 	}
+	defer unix.Close(fd)
+	return unix.Setns(fd, unix.CLONE_NEWNET) == nil
 }
 
 // takeIdentity gives the calling thread (alone: raw system calls) the
@@ -74,7 +88,10 @@ func takeIdentity(euid, egid uint32, groups []uint32) bool {
 	}
 	unix.RawSyscall(unix.SYS_SETFSUID, 0, 0, 0)
 	unix.RawSyscall(unix.SYS_SETFSGID, 0, 0, 0)
-	return true
+	// setfs[ug]id answer the former id, never an error: read them back.
+	fsuid, _, _ := unix.RawSyscall(unix.SYS_SETFSUID, ^uintptr(0), 0, 0)
+	fsgid, _, _ := unix.RawSyscall(unix.SYS_SETFSGID, ^uintptr(0), 0, 0)
+	return fsuid == 0 && fsgid == 0
 }
 
 // isRoot reports whether t's effective ids are root's: a socket records

@@ -43,9 +43,13 @@ func sysFork(c *Call) Result {
 	if err := unix.Prlimit(c.Task.TID(), unix.RLIMIT_NPROC, nil, &lim); err != nil || lim.Cur == unix.RLIM_INFINITY {
 		return continued
 	}
-	if uint64(c.Task.Kernel().tasksOf(ruid)) >= lim.Cur {
+	k := c.Task.Kernel()
+	k.nproc.check.Lock()
+	defer k.nproc.check.Unlock()
+	if uint64(k.tasksOf(ruid)) >= lim.Cur {
 		return Errno(unix.EAGAIN)
 	}
+	k.nproc.reserve(ruid)
 	return continued
 }
 

@@ -124,6 +124,9 @@ func sysIoprioSet(c *Call) Result {
 	default:
 		return continued // EINVAL
 	}
+	if class, data := prio>>13, prio&0x1fff; class > 3 || (class == 1 || class == 2) && data >= 8 {
+		return Errno(unix.EINVAL) // ioprio_check_cap: checked before any target
+	}
 	if prio>>13 == ioprioClassRT {
 		// The host refuses the real-time class to every guest process
 		// (it asks for CAP_SYS_ADMIN or CAP_SYS_NICE over the host).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"strconv"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -98,26 +99,72 @@ func (c *Call) task(id int) (taskRef, bool) {
 	if host := k.initThread(id); host != 0 {
 		return taskRef{nil, host}, true
 	}
-	return taskRef{}, false
+	// A task the tracer has not registered yet (a child between its clone
+	// and the fork event): wait for it; failing that, it is root's (the
+	// check fails closed). A zombie, or an id nobody has, is the host's to
+	// answer (no effect, ESRCH).
+	host, zombie := unregistered(c.Task.TID(), id)
+	if host == 0 || zombie {
+		return taskRef{}, false
+	}
+	for i := 0; i < 100; i++ {
+		time.Sleep(2 * time.Millisecond)
+		if t := k.threadByGuestTID(id); t != nil {
+			return taskRef{t, t.TID()}, true
+		}
+	}
+	return taskRef{nil, host}, true
 }
 
-// process returns the process pid names. A thread's id names no process
-// (Linux 6.x's kill finds thread-group leaders only): that is answered
-// ESRCH here, whatever the host's kernel would do with it.
+// liveTask reports whether host task tid exists and is not a zombie.
+func liveTask(tid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/stat")
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	return i >= 0 && i+2 < len(stat) && stat[i+2] != 'Z'
+}
+
+// unregistered looks among the host's tasks in the pid namespace of host
+// task self for the one whose id there is id: its host id, and whether it
+// is a zombie; 0 if there is none.
+func unregistered(self, id int) (host int, zombie bool) {
+	ns, err := os.Readlink("/proc/" + strconv.Itoa(self) + "/ns/pid")
+	if err != nil {
+		return 0, false
+	}
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, false
+	}
+	for _, p := range procs {
+		if _, err := strconv.Atoi(p.Name()); err != nil {
+			continue
+		}
+		if l, err := os.Readlink("/proc/" + p.Name() + "/ns/pid"); err != nil || l != ns {
+			continue
+		}
+		tasks, _ := os.ReadDir("/proc/" + p.Name() + "/task")
+		for _, t := range tasks {
+			tid, err := strconv.Atoi(t.Name())
+			if err != nil || nsStatus(tid, "NSpid") != id {
+				continue
+			}
+			stat, _ := os.ReadFile("/proc/" + t.Name() + "/stat")
+			i := bytes.LastIndexByte(stat, ')')
+			return tid, i >= 0 && i+2 < len(stat) && stat[i+2] == 'Z'
+		}
+	}
+	return 0, false
+}
+
+// process returns the process pid names: kill, as Linux's kill_pid_info,
+// takes any thread's id for its process, and checks the permission against
+// that thread.
 func (c *Call) process(pid int) (t taskRef, found bool, errno unix.Errno) {
 	t, found = c.task(pid)
-	if !found {
-		return t, false, 0
-	}
-	leader := t.task != nil && t.task.TG.Leader() == t.task
-	if t.task == nil {
-		init := c.Task.Kernel().initProc()
-		leader = init != nil && t.hostTID == init.hostPID
-	}
-	if !leader {
-		return t, false, unix.ESRCH
-	}
-	return t, true, 0
+	return t, found, 0
 }
 
 // thread returns the thread whose guest tid is tid, in process tgid when
@@ -222,9 +269,33 @@ func (c *Call) killMany(targets []taskRef, sig int, all, bySentry bool) Result {
 		return Errno(unix.EPERM)
 	}
 	for _, t := range permitted {
+		if t.task != nil && t.task.PID() == 1 && !catches(t.hostTID, sig) {
+			// The guest's init takes from its own namespace only the
+			// signals it handles (SIGNAL_UNKILLABLE); the sentry's come
+			// from outside it, where the kernel would deliver them all.
+			continue
+		}
 		sendFromSentry(t.hostTID, sig)
 	}
 	return Value(0)
+}
+
+// catches reports whether host task tid has a handler for sig.
+func catches(tid, sig int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/status")
+	if err != nil || sig <= 0 {
+		return false
+	}
+	i := bytes.Index(b, []byte("\nSigCgt:\t"))
+	if i < 0 {
+		return false
+	}
+	rest := b[i+9:]
+	if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	caught, _ := strconv.ParseUint(string(rest), 16, 64)
+	return caught&(1<<(sig-1)) != 0
 }
 
 // sendFromSentry sends sig to host process pid.
@@ -298,8 +369,14 @@ func sysPidfdSendSignal(c *Call) Result {
 	unix.Close(fd)
 	k := c.Task.Kernel()
 	t := k.Task(hostTID)
+	for i := 0; t == nil && hostTID > 0 && i < 100 && !k.isInitThread(hostTID) && liveTask(hostTID); i++ {
+		// Not registered yet (between its clone and the fork event).
+		time.Sleep(2 * time.Millisecond)
+		t = k.Task(hostTID)
+	}
 	if t == nil {
-		if k.isInitThread(hostTID) {
+		if k.isInitThread(hostTID) || hostTID > 0 && liveTask(hostTID) {
+			// vkernel's init, or a task still unknown: root's.
 			return c.oneTarget(taskRef{nil, hostTID}, true, sig)
 		}
 		return continued // not a pidfd, or the process is gone

@@ -2,6 +2,7 @@ package sentry
 
 import (
 	"encoding/binary"
+	"os"
 	"runtime"
 	"strconv"
 	"unsafe"
@@ -206,7 +207,9 @@ func sysConnect(c *Call) Result {
 	}
 	defer done()
 	var cerr error
-	c.asCaller(func() { cerr = rawSockaddrCall(unix.SYS_CONNECT, h, hsa) })
+	if err := c.asCaller(false, func() { cerr = rawSockaddrCall(unix.SYS_CONNECT, h, hsa) }); err != nil {
+		return Errno(err)
+	}
 	return Errno(cerr)
 }
 
@@ -222,7 +225,9 @@ func sysListen(c *Call) Result {
 	}
 	defer unix.Close(h)
 	var lerr error
-	c.asCaller(func() { lerr = unix.Listen(h, int(int32(c.Args[1]))) })
+	if err := c.asCaller(false, func() { lerr = unix.Listen(h, int(int32(c.Args[1]))) }); err != nil {
+		return Errno(err)
+	}
 	return Errno(lerr)
 }
 
@@ -230,7 +235,7 @@ func sysListen(c *Call) Result {
 // is not the guest's root; the host makes the others.
 func sysSocketpair(c *Call) Result {
 	domain, typ, proto := int(int32(c.Args[0])), int(int32(c.Args[1])), int(int32(c.Args[2]))
-	if domain != unix.AF_UNIX || c.Task.isRoot() {
+	if domain != unix.AF_UNIX || c.Task.isRoot() || os.Geteuid() != 0 {
 		return continued
 	}
 	var out [8]byte
@@ -240,7 +245,9 @@ func sysSocketpair(c *Call) Result {
 	}
 	var fds [2]int
 	var perr error
-	c.asCaller(func() { fds, perr = unix.Socketpair(domain, typ|unix.SOCK_CLOEXEC, proto) })
+	if err := c.asCaller(true, func() { fds, perr = unix.Socketpair(domain, typ|unix.SOCK_CLOEXEC, proto) }); err != nil {
+		return Errno(err)
+	}
 	if perr != nil {
 		return Errno(perr)
 	}

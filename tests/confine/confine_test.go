@@ -658,3 +658,33 @@ renice -n 15 -g 0 >/dev/null; ionice -c 3 -P 0; kill -USR1 0; echo survived'`
 		t.Errorf("ESCAPE: the guest set host process %d's I/O class to idle", pid)
 	}
 }
+
+// TestNetNoneSocketpair: under --net none, a socket pair a guest user
+// makes (the sentry makes it, as the user) lives in the guest's network
+// namespace: it cannot reach a host abstract socket.
+func TestNetNoneSocketpair(t *testing.T) {
+	need(t)
+	if env.bookRFS == "" {
+		t.Skip("needs the bookworm rootfs (perl, setpriv)")
+	}
+	name := fmt.Sprintf("vkernel-confine-%d", os.Getpid())
+	l, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(l)
+	if err := unix.Bind(l, &unix.SockaddrUnix{Name: "@" + name}); err != nil {
+		t.Fatal(err)
+	}
+	script := `setpriv --reuid=1000 --regid=1000 --clear-groups perl -e 'use Socket;
+socketpair(my $x, my $y, AF_UNIX, SOCK_DGRAM, 0) or die "socketpair: $!";
+print send($y, "escaped", 0, pack_sockaddr_un("\0` + name + `")) ? "sent\n" : "refused\n"'`
+	r := guest(t, env.bookRFS, []string{"--net", "none"}, "/bin/sh", "-c", script)
+	if r.Stdout != "refused\n" {
+		t.Errorf("a user's socket pair under --net none: %s", r)
+	}
+	buf := make([]byte, 16)
+	if n, _, err := unix.Recvfrom(l, buf, unix.MSG_DONTWAIT); err == nil {
+		t.Errorf("ESCAPE: the host's abstract socket received %q from the guest", buf[:n])
+	}
+}

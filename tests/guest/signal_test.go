@@ -77,7 +77,7 @@ tkill: Operation not permitted
 rt_sigqueueinfo: Operation not permitted
 pidfd_send_signal: Operation not permitted
 kill a pid that is not: No such process
-kill by the id of its other thread: No such process
+kill by the id of its other thread: Operation not permitted
 kill init: Operation not permitted
 prlimit init: Operation not permitted
 kill the group (own child and victim): ok
@@ -129,6 +129,8 @@ user, limit 2, first: forked
 user, limit 2, second: Resource temporarily unavailable
 user, limit 2, vfork: Resource temporarily unavailable
 user, limit 2, after a wait: forked
+user, limit 2, an unreaped child: Resource temporarily unavailable
+user, limit 2, once reaped: forked
 `)
 }
 

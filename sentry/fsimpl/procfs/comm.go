@@ -45,7 +45,9 @@ func (w *commWriter) Close() error {
 	n, _ := unix.Pread(w.mfd, buf, 0)
 	unix.Close(w.mfd)
 	if n > 0 && w.rename != nil {
-		name := buf[:n]
+		// A write at an offset (pwrite) names the thread all the same,
+		// as Linux's comm_write, which ignores the position.
+		name := bytes.TrimLeft(buf[:n], "\x00")
 		if i := bytes.IndexByte(name, 0); i >= 0 {
 			name = name[:i]
 		}

@@ -26,6 +26,8 @@ static void catch(int sig) {
 
 static const char *res(long r) { return r == 0 ? "ok" : strerror(errno); }
 
+static int tidpipe[2];
+
 static void *idle(void *arg) {
 	int *fd = arg;
 	pid_t tid = gettid();
@@ -55,15 +57,16 @@ int main(void) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	int ready[2];
 	pipe(ready);
+	pipe(tidpipe);
 	pid_t victim = fork();
 	if (victim == 0) {
 		setpgid(0, 0);
 		pthread_t th;
-		pthread_create(&th, NULL, idle, &ready[1]);
+		pthread_create(&th, NULL, idle, &tidpipe[1]);
 		_exit(waiter(ready[1]));
 	}
 	pid_t vthread;
-	read(ready[0], &vthread, sizeof vthread);
+	read(tidpipe[0], &vthread, sizeof vthread);
 	char c;
 	read(ready[0], &c, 1);
 

@@ -48,6 +48,23 @@ int main(void) {
 		waitpid(a, NULL, 0);
 		b = child();
 		report("user, limit 2, after a wait", b);
+		if (b > 0) {
+			kill(b, SIGKILL);
+			waitpid(b, NULL, 0);
+		}
+		// A child that exited but is not reaped yet still counts.
+		pid_t z = fork();
+		if (z == 0) _exit(0);
+		usleep(200000);
+		b = child();
+		report("user, limit 2, an unreaped child", b);
+		if (b > 0) {
+			kill(b, SIGKILL);
+			waitpid(b, NULL, 0);
+		}
+		waitpid(z, NULL, 0);
+		b = child();
+		report("user, limit 2, once reaped", b);
 		if (b > 0) kill(b, SIGKILL);
 		_exit(0);
 	}
