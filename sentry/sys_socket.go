@@ -243,6 +243,18 @@ func sysSocketpair(c *Call) Result {
 		// EFAULT before any descriptor exists, as Linux.
 		return Errno(err)
 	}
+	// Both descriptors or neither, as Linux: EMFILE before the first is
+	// installed when there is no room for the second.
+	var lim unix.Rlimit
+	if unix.Prlimit(c.Task.TID(), unix.RLIMIT_NOFILE, nil, &lim) == nil {
+		first, err := c.lowestFreeFD(0, int(lim.Cur))
+		if err == nil {
+			_, err = c.lowestFreeFD(first+1, int(lim.Cur))
+		}
+		if err != nil {
+			return Errno(unix.EMFILE)
+		}
+	}
 	var fds [2]int
 	var perr error
 	if err := c.asCaller(true, func() { fds, perr = unix.Socketpair(domain, typ|unix.SOCK_CLOEXEC, proto) }); err != nil {

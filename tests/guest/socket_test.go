@@ -38,7 +38,8 @@ func TestPeerCredentials(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "peercred")
 	buildC(t, "peercred.c", filepath.Join(host, "peercred"), "-static")
-	want := "server side: peer uid ID gid ID\nclient side: peer uid ID gid ID\nsocketpair: peer uid ID gid ID\npair close-on-exec: yes\n"
+	want := "server side: peer uid ID gid ID\nclient side: peer uid ID gid ID\nsocketpair: peer uid ID gid ID\npair close-on-exec: yes\n" +
+		"socketpair with room for one: Too many open files, fd 3 free\n"
 	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./peercred && mkdir -p u && chmod 777 u && cd u && " +
 		"setpriv --reuid=1000 --regid=1000 --clear-groups ../peercred"},
 		strings.ReplaceAll(want, "ID", "0")+strings.ReplaceAll(want, "ID", "1000"))

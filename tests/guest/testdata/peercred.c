@@ -2,7 +2,9 @@
 // (SO_PEERCRED's uid and gid) on both sides of a connection and of a pair,
 // run as root and as a user.
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -44,5 +46,14 @@ int main(void) {
 	show("socketpair", sv[1]);
 	printf("pair close-on-exec: %s\n", fcntl(sv[0], F_GETFD) & FD_CLOEXEC ? "yes" : "no");
 	unlink("s");
+
+	// Room for one descriptor only: EMFILE, and none is made.
+	for (int fd = 3; fd < 64; fd++) close(fd);
+	struct rlimit r = {4, 4};
+	setrlimit(RLIMIT_NOFILE, &r);
+	int p[2];
+	int rc = socketpair(AF_UNIX, SOCK_STREAM, 0, p);
+	const char *why = rc < 0 ? strerror(errno) : "made";
+	printf("socketpair with room for one: %s, fd 3 %s\n", why, fcntl(3, F_GETFD) < 0 ? "free" : "taken");
 	return 0;
 }
