@@ -153,7 +153,26 @@ func (m *Machine) watchBlocked(tid int, id uint64, interruptible bool) *blockedC
 	w.mu.Lock()
 	w.t = time.AfterFunc(blockedPoll, w.check)
 	w.mu.Unlock()
+	m.blocked.Store(tid, w)
 	return w
+}
+
+// threadGone ends the wait of a call thread tid was blocked in, if any: the
+// tracer saw the thread exit (killed), sooner than a watcher's next look.
+func (m *Machine) threadGone(tid int) {
+	if w, ok := m.blocked.Load(tid); ok {
+		w.(*blockedCall).abandon()
+	}
+}
+
+// abandon ends the sentry's wait without an answer: nobody waits for one.
+func (w *blockedCall) abandon() {
+	w.mu.Lock()
+	claimed := w.claimLocked()
+	w.mu.Unlock()
+	if claimed {
+		close(w.cancel)
+	}
 }
 
 // Done implements vfs.Interrupt.
@@ -171,6 +190,7 @@ func (w *blockedCall) Waiting(on bool) {
 // interrupted the call (sent only now, once the sentry's wait is undone,
 // so that the restarted call cannot meet what is left of it).
 func (w *blockedCall) finish(r sentry.Result) {
+	w.m.blocked.CompareAndDelete(w.tid, w)
 	w.mu.Lock()
 	w.done = true
 	w.t.Stop()
@@ -213,12 +233,7 @@ func (w *blockedCall) check() {
 	if !ok || !w.m.l.valid(w.id) {
 		// The thread is gone (killed, or its process exited): nobody
 		// waits for the answer; the sentry's work ends.
-		w.mu.Lock()
-		claimed := w.claimLocked()
-		w.mu.Unlock()
-		if claimed {
-			close(w.cancel)
-		}
+		w.abandon()
 		return
 	}
 	switch {

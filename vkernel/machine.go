@@ -80,6 +80,9 @@ type Machine struct {
 	// signal-delivery stop must leave it so. A thread's next served call
 	// removes it (the signal went to a sibling; the call was restarted).
 	interrupted sync.Map
+	// blocked holds, by thread, the calls being served that may block
+	// (blocked.go), for the tracer to end when their thread dies.
+	blocked sync.Map
 
 	mu sync.Mutex
 	// rebootCmd is what the guest's reboot(2) asked for. Protected by mu.

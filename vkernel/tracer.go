@@ -86,6 +86,7 @@ func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	t.siblingGone(tid)
 	delete(t.heldBy, tid)
 	t.m.interrupted.Delete(tid)
+	t.m.threadGone(tid)
 	t.release(tid)
 	delete(t.started, tid)
 	t.k.Exit(tid)
