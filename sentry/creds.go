@@ -258,3 +258,25 @@ func (c *Creds) accessVFS() *vfs.Cred {
 	}
 	return &vfs.Cred{UID: c.RUID, GID: c.RGID, Groups: append([]uint32(nil), c.Groups...), CapEffective: caps}
 }
+
+// ids are a task's real, effective and saved user and group ids.
+type ids struct {
+	ruid, euid, suid, rgid, egid, sgid uint32
+}
+
+func (t *Task) ids() ids {
+	if t == nil {
+		return ids{} // vkernel's init: root's
+	}
+	c := t.Creds
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return ids{c.RUID, c.EUID, c.SUID, c.RGID, c.EGID, c.SGID}
+}
+
+func (t *Task) hasCap(cp int) bool {
+	c := t.Creds
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hasCapLocked(cp)
+}

@@ -97,8 +97,6 @@ func takeIdentity(euid, egid uint32, groups []uint32) bool {
 // isRoot reports whether t's effective ids are root's: a socket records
 // the host's, which are the same.
 func (t *Task) isRoot() bool {
-	c := t.Creds
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.EUID == 0 && c.EGID == 0
+	id := t.ids()
+	return id.euid == 0 && id.egid == 0
 }

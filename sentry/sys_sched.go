@@ -29,28 +29,6 @@ func init() {
 	register(unix.SYS_GETPRIORITY, sysGetpriority)
 }
 
-// ids are a task's real, effective and saved user and group ids.
-type ids struct {
-	ruid, euid, suid, rgid, egid, sgid uint32
-}
-
-func (t *Task) ids() ids {
-	if t == nil {
-		return ids{} // vkernel's init: root's
-	}
-	c := t.Creds
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return ids{c.RUID, c.EUID, c.SUID, c.RGID, c.EGID, c.SGID}
-}
-
-func (t *Task) hasCap(cp int) bool {
-	c := t.Creds
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.hasCapLocked(cp)
-}
-
 // target returns the task whose guest id is tid (a thread or a process,
 // vkernel's init's included); false when there is none, and the host then
 // answers ESRCH.

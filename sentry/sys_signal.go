@@ -50,33 +50,19 @@ func (c *Call) mayKill(t taskRef, sig int) bool {
 	if t.task != nil && t.task.TG == c.Task.TG {
 		return true
 	}
-	cr := c.Task.Creds
-	cr.mu.Lock()
-	ruid, euid, kill := cr.RUID, cr.EUID, cr.hasCapLocked(unix.CAP_KILL)
-	cr.mu.Unlock()
-	if kill {
+	if c.privileged() {
 		return true
 	}
-	var truid, tsuid uint32 // vkernel's init is root's
-	if t.task != nil {
-		tc := t.task.Creds
-		tc.mu.Lock()
-		truid, tsuid = tc.RUID, tc.SUID
-		tc.mu.Unlock()
-	}
-	if euid == tsuid || euid == truid || ruid == tsuid || ruid == truid {
+	me, them := c.Task.ids(), t.task.ids() // vkernel's init (nil) is root's
+	if me.euid == them.suid || me.euid == them.ruid || me.ruid == them.suid || me.ruid == them.ruid {
 		return true
 	}
 	return sig == int(unix.SIGCONT) && nsStatus(c.Task.TID(), "NSsid") == nsStatus(t.hostTID, "NSsid")
 }
 
-// privileged reports whether the caller may signal anyone (CAP_KILL).
-func (c *Call) privileged() bool {
-	cr := c.Task.Creds
-	cr.mu.Lock()
-	defer cr.mu.Unlock()
-	return cr.hasCapLocked(unix.CAP_KILL)
-}
+// privileged reports whether the caller may signal anyone (CAP_KILL): its
+// calls need no target looked up.
+func (c *Call) privileged() bool { return c.Task.hasCap(unix.CAP_KILL) }
 
 // task returns the task whose guest id is id, a process's or any
 // thread's (kill accepts a thread id for its process, as Linux's
@@ -159,14 +145,6 @@ func unregistered(self, id int) (host int, zombie bool) {
 	return 0, false
 }
 
-// process returns the process pid names: kill, as Linux's kill_pid_info,
-// takes any thread's id for its process, and checks the permission against
-// that thread.
-func (c *Call) process(pid int) (t taskRef, found bool, errno unix.Errno) {
-	t, found = c.task(pid)
-	return t, found, 0
-}
-
 // thread returns the thread whose guest tid is tid, in process tgid when
 // tgid is not 0.
 func (c *Call) thread(tgid, tid int) (taskRef, bool) {
@@ -197,13 +175,12 @@ func sysKill(c *Call) Result {
 	}
 	switch {
 	case pid > 0:
-		t, ok, errno := c.process(pid)
-		if errno != 0 {
-			return Errno(errno)
-		}
 		if c.privileged() {
 			return continued
 		}
+		// Any thread's id names its process (Linux's kill_pid_info); the
+		// permission is checked against that thread.
+		t, ok := c.task(pid)
 		return c.oneTarget(t, ok, sig)
 	case pid == -1:
 		if c.privileged() {
@@ -316,21 +293,17 @@ func sysTkill(c *Call) Result {
 	if tid <= 0 {
 		return continued // EINVAL
 	}
-	t, ok := c.thread(0, tid)
-	return c.oneTarget(t, ok, sig)
+	return c.signalThread(0, tid, sig)
 }
 
 func sysTgkill(c *Call) Result { return c.threadSignal(c.Args[0], c.Args[1], c.Args[2]) }
 
 func sysRtSigqueueinfo(c *Call) Result {
 	pid, sig := int(int32(c.Args[0])), int(int32(c.Args[1]))
-	if pid <= 0 {
-		return continued // ESRCH
+	if pid <= 0 || c.privileged() {
+		return continued // ESRCH, or sent
 	}
-	t, ok, errno := c.process(pid)
-	if errno != 0 {
-		return Errno(errno)
-	}
+	t, ok := c.task(pid)
 	return c.oneTarget(t, ok, sig)
 }
 
@@ -342,6 +315,14 @@ func (c *Call) threadSignal(tgidArg, tidArg, sigArg uint64) Result {
 	tgid, tid, sig := int(int32(tgidArg)), int(int32(tidArg)), int(int32(sigArg))
 	if tgid <= 0 || tid <= 0 {
 		return continued // EINVAL
+	}
+	return c.signalThread(tgid, tid, sig)
+}
+
+// signalThread answers a signal to thread tid (of process tgid, unless 0).
+func (c *Call) signalThread(tgid, tid, sig int) Result {
+	if c.privileged() {
+		return continued
 	}
 	t, ok := c.thread(tgid, tid)
 	return c.oneTarget(t, ok, sig)
