@@ -60,10 +60,13 @@ func (c *Call) setattrAt(dirfd int32, i int, flags int, sa *vfs.SetAttr) Result 
 	return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), vd, sa))
 }
 
-// setattrFD applies sa to descriptor fd. A descriptor the guest made
-// itself (a pipe, a socket) or was given (stdio) is changed by the sentry
-// on its own duplicate, not by letting the call continue: another thread
-// could otherwise put a VFS file at that number in between.
+// setattrFD applies sa to descriptor fd. A descriptor the table does not
+// have is fetched and placed (hostobj.go): the received copy of a VFS file
+// is changed through the VFS; an object the guest made natively (a pipe, a
+// socket, a memfd) is changed on the sentry's duplicate under the guest's
+// host identity, not by letting the call continue (another thread could
+// put a VFS file at that number in between); a host object outside every
+// mount is not changed (EPERM).
 func (c *Call) setattrFD(fd int, sa *vfs.SetAttr) Result {
 	vd, ok, err := c.fdVDNoPath(fd)
 	if err != nil {
@@ -77,7 +80,18 @@ func (c *Call) setattrFD(fd int, sa *vfs.SetAttr) Result {
 		return Errno(unix.EBADF)
 	}
 	defer unix.Close(h)
-	return Errno(hostSetattr(h, sa))
+	f, kind := c.placeFetched(h)
+	switch kind {
+	case fetchedVFS:
+		defer f.DecRef()
+		if f.Flags&unix.O_PATH != 0 {
+			return Errno(unix.EBADF)
+		}
+		return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), f.VD, sa))
+	case fetchedGuest:
+		return Errno(c.asGuest(func() error { return hostSetattr(h, sa) }))
+	}
+	return Errno(unix.EPERM)
 }
 
 // hostSetattr applies sa to a host descriptor.

@@ -147,7 +147,8 @@ func sysDup3(c *Call) Result {
 }
 
 // sysFcntl serves the commands the filter sends: F_DUPFD, F_DUPFD_CLOEXEC
-// and F_SETFD.
+// and F_SETFD for the table, F_GETFL for O_PATH, F_SETOWN and F_SETOWN_EX
+// for the signals they direct (sys_fown.go).
 func sysFcntl(c *Call) Result {
 	fd := int(c.fd(0))
 	switch int(int32(c.Args[1])) {
@@ -163,6 +164,10 @@ func sysFcntl(c *Call) Result {
 			}
 		}
 		return Result{Continue: true}
+	case unix.F_SETOWN:
+		return c.sysSetown(fd, int32(c.Args[2]))
+	case fSetownEx:
+		return c.sysSetownEx(fd, c.Args[2])
 	case unix.F_DUPFD, unix.F_DUPFD_CLOEXEC:
 		min := int(int32(c.Args[2]))
 		var lim unix.Rlimit
@@ -249,7 +254,12 @@ func sysIoctlCloexec(c *Call) Result {
 		c.Task.FDs().SetCloexec(fd, fd, false)
 	case tiocGptPeer:
 		return c.ptyPeer(int(fd), int(c.Args[2]))
+	case fioSetown, siocSpgrp:
+		return c.sysSocketSetown(int(fd), uint32(c.Args[1]), c.Args[2])
 	default:
+		if _, ok := pidfdNamespaceIoctls[uint32(c.Args[1])]; ok {
+			return c.pidfdNamespace(int(fd), uint32(c.Args[1]))
+		}
 		return c.inodeIoctl(int(fd), uint32(c.Args[1]))
 	}
 	return Result{Continue: true}
@@ -267,34 +277,65 @@ var inodeArgSize = map[uint32]int{
 
 // inodeIoctl carries out an ioctl that changes an inode, on the sentry's
 // own duplicate of the descriptor (so no other thread can swap the file
-// between the check and the call): EROFS on a read-only mount; the
-// encryption, verity and label ioctls are refused.
+// between the check and the call) and under the guest's host identity, so
+// that the host checks ownership and CAP_LINUX_IMMUTABLE as Linux would
+// for the guest: EROFS on a read-only mount; EPERM for a host object
+// outside every mount (hostobj.go); the encryption, verity and label
+// ioctls are refused.
 func (c *Call) inodeIoctl(fd int, cmd uint32) Result {
-	if f, ok := c.Task.FDs().Get(fd); ok {
-		ro := f.VD.Mount.ReadOnly()
-		f.DecRef()
-		if ro {
-			return Errno(unix.EROFS)
+	f, ok := c.Task.FDs().Get(fd)
+	var h int
+	if ok {
+		defer f.DecRef()
+		if f.Flags&unix.O_PATH != 0 {
+			return Errno(unix.EBADF)
+		}
+		var err error
+		if h, err = unix.FcntlInt(uintptr(f.HostFD()), unix.F_DUPFD_CLOEXEC, 0); err != nil {
+			return Errno(err)
+		}
+	} else {
+		var err error
+		if h, err = c.FDs.Fetch(fd); err != nil {
+			return Errno(unix.EBADF)
+		}
+		var kind fetchedKind
+		if f, kind = c.placeFetched(h); kind == fetchedHost {
+			unix.Close(h)
+			return Errno(unix.EPERM)
+		} else if kind == fetchedVFS {
+			defer f.DecRef()
 		}
 	}
+	defer unix.Close(h)
+	if f != nil && f.VD.Mount.ReadOnly() {
+		return Errno(unix.EROFS)
+	}
 	size, ok := inodeArgSize[cmd]
-	if !ok {
+	if !ok || hostDevice(h) {
+		// A device node's host descriptor is the host's own device
+		// (devfs opens /dev/null for the guest's): never changed.
 		return Errno(unix.EPERM)
-	}
-	h, closeH, err := c.hostFD(fd)
-	if err != nil {
-		return Errno(err)
-	}
-	if closeH {
-		defer unix.Close(h)
 	}
 	buf := make([]byte, size)
 	if err := c.Mem.CopyIn(c.Args[2], buf); err != nil {
 		return Errno(err)
 	}
-	_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(h), uintptr(cmd), uintptr(unsafe.Pointer(&buf[0])))
-	if e != 0 {
-		return Errno(e)
+	return Errno(c.asGuest(func() error {
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(h), uintptr(cmd), uintptr(unsafe.Pointer(&buf[0])))
+		if e != 0 {
+			return e
+		}
+		return nil
+	}))
+}
+
+// hostDevice reports whether host descriptor h is a device's.
+func hostDevice(h int) bool {
+	var st unix.Stat_t
+	if unix.Fstat(h, &st) != nil {
+		return true
 	}
-	return Value(0)
+	t := st.Mode & unix.S_IFMT
+	return t == unix.S_IFCHR || t == unix.S_IFBLK
 }

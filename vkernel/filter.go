@@ -166,8 +166,13 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		sysExecMarker: seccomp.MatchAll{},
 		// The commands that create descriptors or change close-on-exec,
 		// which the descriptor table must see.
-		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD, unix.F_GETFL),
-		unix.SYS_IOCTL: argIn(1, append([]uintptr{linux.FIOCLEX, linux.FIONCLEX, tiocGptPeer}, inodeIoctls...)...),
+		// F_SETOWN and F_SETOWN_EX (and the sockets' FIOSETOWN and
+		// SIOCSPGRP, 0x8901 and 0x8902) direct signals, which the sentry
+		// checks.
+		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD, unix.F_GETFL,
+			unix.F_SETOWN, unix.F_SETOWN_EX),
+		unix.SYS_IOCTL: argIn(1, append(append([]uintptr{linux.FIOCLEX, linux.FIONCLEX, tiocGptPeer,
+			0x8901, 0x8902}, inodeIoctls...), sentry.PidfdNamespaceIoctls()...)...),
 		// The options about credentials, which are the sentry's.
 		unix.SYS_PRCTL: argIn(0, sentry.PrctlOptions...),
 	})

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -27,6 +28,7 @@ func RunInit(args []string) int {
 	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwardedSignals...)
+	absorbSignals()
 
 	ctl := os.NewFile(controlFD, "control")
 	attr := &os.ProcAttr{
@@ -104,9 +106,10 @@ func Hidden(args []string) (code int, ok bool) {
 }
 
 // setUpNamespaces reads the options vkernel gives the first process of the
-// guest's namespaces (--hostname NAME [--loopback] --), sets the UTS
-// namespace's host name and brings the new network namespace's loopback
-// up, and returns the rest of args. ok is false for malformed options.
+// guest's namespaces (--hostname NAME [--nofile-max N] [--loopback] --),
+// sets the UTS namespace's host name, gives back vkernel's descriptor
+// limit (nofile.go) and brings the new network namespace's loopback up,
+// and returns the rest of args. ok is false for malformed options.
 func setUpNamespaces(args []string) (rest []string, ok bool) {
 	if len(args) == 0 || args[0] != "--hostname" {
 		return args, true
@@ -118,6 +121,14 @@ func setUpNamespaces(args []string) (rest []string, ok bool) {
 		unix.Sethostname([]byte(h))
 	}
 	args = args[2:]
+	if len(args) > 1 && args[0] == "--nofile-max" {
+		max, err := strconv.ParseUint(args[1], 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		restoreNofile(max)
+		args = args[2:]
+	}
 	if len(args) > 0 && args[0] == "--loopback" {
 		if err := loopbackUp(); err != nil {
 			fmt.Fprintf(os.Stderr, "vkernel: warning: loopback: %v\n", err)
@@ -143,4 +154,32 @@ func loopbackUp() error {
 	}
 	ifr.SetUint16(unix.IFF_UP | unix.IFF_LOOPBACK | unix.IFF_RUNNING)
 	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}
+
+// absorbSignals makes the init take every other signal a guest process
+// may send it (a guest root may signal it, as Linux's pid 1 of a pid
+// namespace takes the signals it has a handler for) and do nothing: the Go
+// runtime would otherwise end it, with a stack dump, on SIGSEGV, SIGBUS,
+// SIGABRT and the rest, and with it the whole guest. A signal the kernel
+// raises for a fault, or SIGIO, is not the guest's to send: the sentry
+// refuses vkernel's processes as a descriptor's owner (sentry/sys_fown.go).
+func absorbSignals() {
+	forwarded := map[os.Signal]bool{}
+	for _, s := range forwardedSignals {
+		forwarded[s] = true
+	}
+	var others []os.Signal
+	for n := 1; n <= 64; n++ {
+		s := syscall.Signal(n)
+		if s == unix.SIGKILL || s == unix.SIGSTOP || s == unix.SIGCHLD || forwarded[s] {
+			continue
+		}
+		others = append(others, s)
+	}
+	c := make(chan os.Signal, 64)
+	signal.Notify(c, others...)
+	go func() {
+		for range c {
+		}
+	}()
 }

@@ -298,6 +298,9 @@ func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
 		first = stubCommand
 	}
 	argv := []string{"vkernel", first, "--hostname", m.cfg.Hostname}
+	if max := raiseNofile(); max > 0 {
+		argv = append(argv, "--nofile-max", strconv.FormatUint(max, 10))
+	}
 	if m.cfg.NoNetwork {
 		argv = append(argv, "--loopback")
 	}
@@ -307,7 +310,12 @@ func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
 		Env:   m.cfg.Env,
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, ctl},
 		Sys: &syscall.SysProcAttr{
-			Cloneflags:                 syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC | m.netFlag(),
+			// Mount, cgroup and time namespaces of their own too: no
+			// namespace of the host's is left to open through the init
+			// (a pidfd's namespace ioctls, /proc/PID/ns at the host level).
+			Cloneflags: syscall.CLONE_NEWPID | syscall.CLONE_NEWUSER | syscall.CLONE_NEWUTS | syscall.CLONE_NEWIPC |
+				syscall.CLONE_NEWNS | syscall.CLONE_NEWCGROUP | m.netFlag(),
+			Unshareflags:               unix.CLONE_NEWTIME,
 			UidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}},
 			GidMappings:                []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}},
 			GidMappingsEnableSetgroups: true,
@@ -324,7 +332,7 @@ func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
 		fmt.Fprintf(os.Stderr, "vkernel: warning: no pid namespace (%v); the guest sees host pids\n", err)
 		// Nor a UTS namespace: the guest's host name is the host's.
 		m.kernel.HostUTS()
-		attr.Sys.Cloneflags = 0
+		attr.Sys.Cloneflags, attr.Sys.Unshareflags = 0, 0
 		attr.Sys.UidMappings, attr.Sys.GidMappings = nil, nil
 		p, err = os.StartProcess(exe, argv, attr)
 	}

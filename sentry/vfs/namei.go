@@ -102,11 +102,15 @@ func (v *VFS) Mknod(ctx *Context, start VirtualDentry, path string, mode uint32,
 	}
 	perm := mode & 07777 &^ ctx.Umask
 	if typ == 0 || typ == unix.S_IFREG {
-		_, impl, err := dir.Dentry.vnode.Create(name, unix.O_RDONLY, perm, cred)
+		vn, impl, err := dir.Dentry.vnode.Create(name, unix.O_RDONLY, perm, cred)
 		if err != nil {
 			return err
 		}
-		return impl.Close()
+		// Nothing caches the new vnode: release what it holds (its host
+		// descriptor), or each mknod would keep one for good.
+		err = impl.Close()
+		vn.Release()
+		return err
 	}
 	return dir.Dentry.vnode.Mknod(name, typ|perm, dev, cred)
 }

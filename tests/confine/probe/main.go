@@ -316,6 +316,9 @@ func run(f []string) string {
 		secs, _ := strconv.ParseFloat(arg(2), 64)
 		return race(arg(1), time.Duration(secs*float64(time.Second)))
 	}
+	if out, ok := fdOp(f); ok {
+		return out
+	}
 	return "error unknown op " + f[0]
 }
 

@@ -1,0 +1,83 @@
+package sentry
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// The namespace ioctls of a pidfd (PIDFD_GET_*_NAMESPACE, Linux 6.11)
+// open a namespace of the process the pidfd names. vkernel's init lives in
+// some of the host's namespaces, and a guest can make a pidfd of it
+// (pidfd_open(1) under run): the sentry serves these ioctls, for a guest
+// process only, on its own duplicate of the pidfd, and installs the
+// namespace's descriptor in the caller (close-on-exec, as Linux). Anything
+// else, vkernel's own processes, is EPERM.
+
+// pidfdNamespaceIoctls are PIDFD_GET_CGROUP_NAMESPACE (_IO(0xFF, 1))
+// through PIDFD_GET_UTS_NAMESPACE (_IO(0xFF, 10)).
+var pidfdNamespaceIoctls = map[uint32]bool{
+	0xff01: true, 0xff02: true, 0xff03: true, 0xff04: true, 0xff05: true,
+	0xff06: true, 0xff07: true, 0xff08: true, 0xff09: true, 0xff0a: true,
+}
+
+// PidfdNamespaceIoctls lists the ioctl commands the filter sends to
+// pidfdNamespace.
+func PidfdNamespaceIoctls() []uintptr {
+	out := make([]uintptr, 0, len(pidfdNamespaceIoctls))
+	for cmd := uint32(0xff01); cmd <= 0xff0a; cmd++ {
+		out = append(out, uintptr(cmd))
+	}
+	return out
+}
+
+func (c *Call) pidfdNamespace(fd int, cmd uint32) Result {
+	if f, ok := c.Task.FDs().Get(fd); ok {
+		// A VFS file is no pidfd.
+		f.DecRef()
+		return Errno(unix.ENOTTY)
+	}
+	h, err := c.FDs.Fetch(fd)
+	if err != nil {
+		return Errno(unix.EBADF)
+	}
+	defer unix.Close(h)
+	switch pid := fdinfoPid(h); {
+	case pid == 0:
+		// Not a pidfd: no other file's ioctl is run for the guest.
+		return Errno(unix.ENOTTY)
+	case pid < 0:
+		return Errno(unix.ESRCH)
+	case c.Task.Kernel().Task(pid) == nil:
+		return Errno(unix.EPERM)
+	}
+	ns, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(h), uintptr(cmd), 0)
+	if e != 0 {
+		return Errno(e)
+	}
+	defer unix.Close(int(ns))
+	n, err := c.FDs.Install(int(ns), -1, true)
+	if err != nil {
+		return Errno(err)
+	}
+	c.Task.FDs().Remove(n)
+	return Value(int64(n))
+}
+
+// fdinfoPid returns the host pid of the process pidfd h names (fdinfo's
+// Pid: line), 0 if h is not a pidfd, -1 if its process is gone.
+func fdinfoPid(h int) int {
+	b, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(h))
+	if err != nil {
+		return 0
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(line, []byte("Pid:")); ok {
+			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
+			return n
+		}
+	}
+	return 0
+}
