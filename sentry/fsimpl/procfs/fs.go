@@ -177,6 +177,10 @@ type node struct {
 	// running is set on the copy a file is generated from when the thread
 	// it describes is the one opening it: Linux shows that one running.
 	running bool
+	// readerRoot, on the copy a file is generated from, is the opener's
+	// root, which maps and smaps name files from (d_path); zero when the
+	// opener is unknown.
+	readerRoot vfs.VirtualDentry
 }
 
 func (n *node) base() *node { return n }
