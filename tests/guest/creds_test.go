@@ -9,7 +9,8 @@ import (
 // a raw setresuid in one thread changes that thread's credentials only;
 // every check on what the thread does then (ownership, modes, signals,
 // /proc) uses them while the main thread stays root, and a thread, a
-// process or a program the thread makes starts with them.
+// process or a program the thread makes starts with them. A process whose
+// leader has exited is signalled as its leader's.
 func TestThreadCreds(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "threadcreds")
@@ -20,6 +21,7 @@ thread: fchown root's file: Operation not permitted
 thread: chmod root's file: Operation not permitted
 thread: open root's 0600 file: Permission denied
 thread: kill root's process: Operation not permitted
+thread: kill root's process whose leader exited: Operation not permitted
 thread: truncate root's file: Permission denied
 thread: mkdir in root's 0755 dir: Permission denied
 thread: /proc/self/status Uid:	0	0	0	0
@@ -41,6 +43,7 @@ main: fchown root's file: ok
 main: chmod root's file: ok
 main: open root's 0600 file: ok
 main: kill root's process: ok
+main: kill root's process whose leader exited: ok
 main: truncate root's file: ok
 main: mkdir in root's 0755 dir: ok
 main: /proc/self/status Uid:	0	0	0	0

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static pid_t victim;
+static pid_t victim, headless;
 
 static const char *res(long r) { return r >= 0 ? "ok" : strerror(errno); }
 
@@ -61,6 +61,7 @@ static void tries(const char *who) {
 	printf("%s: open root's 0600 file: %s\n", who, res(fd));
 	if (fd >= 0) close(fd);
 	printf("%s: kill root's process: %s\n", who, res(kill(victim, 0)));
+	printf("%s: kill root's process whose leader exited: %s\n", who, res(kill(headless, 0)));
 	printf("%s: truncate root's file: %s\n", who, res(truncate("rootfile", 0)));
 	printf("%s: mkdir in root's 0755 dir: %s\n", who, res(mkdir("rootdir/x", 0755)));
 	rmdir("rootdir/x");
@@ -86,6 +87,13 @@ static void tries(const char *who) {
 	snprintf(path, sizeof path, "/proc/%d/cwd", victim);
 	n = readlink(path, buf, sizeof buf);
 	printf("%s: readlink root's cwd: %s\n", who, res(n));
+}
+
+static void *forever(void *arg) {
+	int *fd = arg;
+	write(*fd, "r", 1);
+	for (;;) pause();
+	return NULL;
 }
 
 static void *grandchild(void *arg) {
@@ -156,6 +164,17 @@ int main(int argc, char **argv) {
 	if (victim == 0) {
 		for (;;) pause();
 	}
+	int ready[2];
+	pipe(ready);
+	headless = fork();
+	if (headless == 0) {
+		pthread_t t;
+		pthread_create(&t, NULL, forever, &ready[1]);
+		pthread_exit(NULL);
+	}
+	char r;
+	read(ready[0], &r, 1);
+	usleep(100000); // the leader's exit
 	pthread_t t;
 	pthread_create(&t, NULL, thread, NULL);
 	pthread_join(t, NULL);
@@ -170,6 +189,8 @@ int main(int argc, char **argv) {
 	ids("main");
 	kill(victim, SIGKILL);
 	waitpid(victim, NULL, 0);
+	kill(headless, SIGKILL);
+	waitpid(headless, NULL, 0);
 	pid_t p = fork();
 	if (p == 0) {
 		pthread_create(&t, NULL, execer, NULL);
