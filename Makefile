@@ -26,7 +26,7 @@ RACE_PATTERNS  := ./sentry/... ./dirfs/...
 # blocked calls, threads, vfork (a race report fails the run: it goes to
 # the guest's stderr and sets the exit status).
 RACE_BIN          := $(CURDIR)/bin/vkernel-race
-RACE_GUEST_TESTS  := TestExecSwap|TestExecRace|TestVforkExec|TestSignalBlockedFifoOpen|TestKillPermission|TestProcThreads|TestPeerCredentials|TestNproc
+RACE_GUEST_TESTS  := TestExecSwap|TestExecRace|TestVforkExec|TestSignalBlockedFifoOpen|TestKillPermission|TestProcThreads|TestPeerCredentials|TestNproc|TestThreadCreds
 
 export VKERNEL_ROOTFS
 

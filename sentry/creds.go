@@ -242,6 +242,14 @@ func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid bool) (secure b
 		c.RUID != 0 && (effective || c.CapPermitted&^c.CapAmbient != 0)
 }
 
+// dumpOwner returns the owner procfs gives the task's entries, as Linux's
+// task_dump_owner: the effective uid and gid.
+func (c *Creds) dumpOwner() *vfs.Cred {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return &vfs.Cred{UID: c.EUID, GID: c.EGID}
+}
+
 // accessVFS returns the identity access and faccessat (without
 // AT_EACCESS) check against, as Linux's access_override_creds: the real
 // uid and gid as fsuid and fsgid and, unless SECBIT_NO_SETUID_FIXUP, the

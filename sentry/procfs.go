@@ -38,11 +38,11 @@ func (s procSource) Process(pid int) procfs.Process {
 	return nil
 }
 
+// Caller implements procfs.Source.Caller: the calling thread, whose root
+// and cwd are its own (a thread may unshare them) and whose PID is its
+// process's.
 func (s procSource) Caller(caller any) procfs.Process {
 	if t, ok := caller.(*Task); ok && t != nil {
-		if l := t.TG.Leader(); l != nil {
-			return procProcess{l}
-		}
 		return procProcess{t}
 	}
 	return nil
@@ -59,7 +59,9 @@ func (s procSource) Hostname() string { return s.k.Hostname() }
 
 func (s procSource) Domainname() string { return s.k.Domainname() }
 
-// procProcess is a thread group as procfs sees it, through its leader.
+// procProcess is a thread group as procfs sees it, through its leader, or
+// one thread (task/<tid>, and the caller), with the thread's credentials,
+// comm, root and cwd.
 type procProcess struct{ t *Task }
 
 var (
@@ -98,7 +100,7 @@ func (p procProcess) PPID() int {
 func (p procProcess) HostTID() int      { return p.t.TID() }
 func (p procProcess) Argv() []string    { return p.t.TG.Argv() }
 func (p procProcess) Environ() []string { return p.t.TG.Environ() }
-func (p procProcess) Cred() *vfs.Cred   { return p.t.Creds.VFS() }
+func (p procProcess) Cred() *vfs.Cred   { return p.t.Creds.dumpOwner() }
 func (p procProcess) FDs() []int        { return p.t.FDs().FDs() }
 
 func (p procProcess) FD(n int) (*vfs.File, bool) { return p.t.FDs().Get(n) }

@@ -216,6 +216,9 @@ func sysTruncate(c *Call) Result {
 	if err := v.Access(c.ctx(), vd, unix.W_OK); err != nil {
 		return Errno(err)
 	}
+	if err := c.fileSizeOK(a.Size, size); err != nil {
+		return Errno(err)
+	}
 	return Errno(v.Setattr(c.ctx(), vd, &vfs.SetAttr{Mask: vfs.SetSize, Size: size}))
 }
 

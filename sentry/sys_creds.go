@@ -317,9 +317,11 @@ func sysCapget(c *Call) Result {
 		}
 		return Errno(err)
 	}
+	// The pid is a thread's id (find_task_by_vpid): a process's names its
+	// leader.
 	t := c.Task
-	if pid != 0 && int(pid) != t.PID() {
-		if t = t.Kernel().TaskByGuestPID(int(pid)); t == nil {
+	if pid != 0 && int(pid) != t.GuestTID() {
+		if t = t.Kernel().threadByGuestTID(int(pid)); t == nil {
 			return Errno(unix.ESRCH)
 		}
 	}
@@ -344,7 +346,8 @@ func sysCapset(c *Call) Result {
 	if err != nil {
 		return Errno(err)
 	}
-	if pid != 0 && int(pid) != c.Task.PID() {
+	// Only the calling thread's own id (task_pid_vnr(current)) or 0.
+	if pid != 0 && int(pid) != c.Task.GuestTID() {
 		return Errno(unix.EPERM)
 	}
 	b := make([]byte, 12*words)

@@ -374,11 +374,9 @@ func sysPidfdSendSignal(c *Call) Result {
 	if c.privileged() {
 		return continued
 	}
-	if flags&pidfdSignalThread == 0 {
-		if l := t.TG.Leader(); l != nil {
-			t = l
-		}
-	}
+	// The permission is checked against the task the pidfd names (a
+	// process's: its leader; a PIDFD_THREAD one's: that thread), whatever
+	// the scope, as Linux's kill_pid_info_type.
 	return c.oneTarget(taskRef{t, t.TID()}, true, sig)
 }
 

@@ -103,3 +103,66 @@ sleep 2 & setpriv --reuid=1000 sh -c "printf x > /proc/$!/comm" 2>/dev/null || e
 	sameAsNative(t, root, []string{"/bin/sh", "-c", `cut -d' ' -f3 /proc/self/stat; grep State /proc/self/status
 sleep 2 & sleep 0.3; cut -d' ' -f3 /proc/$!/stat; grep State /proc/$!/status; kill $!`}, "R\nState:\tR (running)\nS\nState:\tS (sleeping)\n")
 }
+
+// TestProcPathsFromRoot runs testdata/procroot.c natively and in the
+// guest: after a chroot, /proc's links (exe, cwd, root, fd/N), maps and
+// smaps, its own or another process's, and getcwd name a file under the
+// reader's root from that root, and one outside it by its full path;
+// mountinfo and mounts list no mount outside the process's root.
+func TestProcPathsFromRoot(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "procroot")
+	buildC(t, "procroot.c", filepath.Join(host, "procroot"), "-static")
+	if err := os.MkdirAll(filepath.Join(host, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"sub/inside", "outside"} {
+		if err := os.WriteFile(filepath.Join(host, f), []byte("data\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./procroot"}, `before: self/exe -> /work/procroot/procroot
+before: self/cwd -> /work/procroot
+before: self/root -> /
+before: self/fd/4 -> /work/procroot/sub/inside
+before: self/fd/5 -> /work/procroot/outside
+before: self/maps: /work/procroot/procroot
+before: self/maps: /work/procroot/outside
+before: self/maps: /work/procroot/sub/inside
+before: self/smaps: /work/procroot/procroot
+before: self/smaps: /work/procroot/outside
+before: self/smaps: /work/procroot/sub/inside
+before: getcwd: /work/procroot
+chrooted, cwd outside: self/exe -> <old root>/work/procroot/procroot
+chrooted, cwd outside: self/cwd -> <old root>/work/procroot
+chrooted, cwd outside: self/root -> /
+chrooted, cwd outside: self/fd/4 -> /inside
+chrooted, cwd outside: self/fd/5 -> <old root>/work/procroot/outside
+chrooted, cwd outside: self/maps: <old root>/work/procroot/procroot
+chrooted, cwd outside: self/maps: <old root>/work/procroot/outside
+chrooted, cwd outside: self/maps: /inside
+chrooted, cwd outside: self/smaps: <old root>/work/procroot/procroot
+chrooted, cwd outside: self/smaps: <old root>/work/procroot/outside
+chrooted, cwd outside: self/smaps: /inside
+chrooted, cwd outside: getcwd: No such file or directory
+chrooted: self/exe -> <old root>/work/procroot/procroot
+chrooted: self/cwd -> /
+chrooted: self/root -> /
+chrooted: self/fd/4 -> /inside
+chrooted: self/fd/5 -> <old root>/work/procroot/outside
+chrooted: self/maps: <old root>/work/procroot/procroot
+chrooted: self/maps: <old root>/work/procroot/outside
+chrooted: self/maps: /inside
+chrooted: self/smaps: <old root>/work/procroot/procroot
+chrooted: self/smaps: <old root>/work/procroot/outside
+chrooted: self/smaps: /inside
+chrooted: getcwd: /
+chrooted: self/mountinfo: 0 lines
+chrooted: self/mounts: 0 lines
+chrooted, the child's: <pid>/exe -> <old root>/work/procroot/procroot
+chrooted, the child's: <pid>/cwd -> <old root>/work/procroot
+chrooted, the child's: <pid>/maps: <old root>/work/procroot/procroot
+chrooted, the child's: <pid>/maps: <old root>/work/procroot/outside
+chrooted, the child's: <pid>/maps: /inside
+`)
+}

@@ -37,17 +37,25 @@ func (f *file) Open(flags int) (vfs.FileImpl, error) { return f.open(flags, fals
 // the call the sentry serves.
 func (f *file) OpenFor(ctx *vfs.Context, flags int) (vfs.FileImpl, error) {
 	self, sameProcess := false, false
+	var root vfs.VirtualDentry
 	if f.pr != nil && ctx != nil {
 		p := f.fs.src.Caller(ctx.Caller)
 		sameProcess = p != nil && p.PID() == f.pr.p.PID()
 		self = sameProcess && f.fs.src.CallerTID(ctx.Caller) == f.pr.tid
+		root = f.fs.callerRoot(ctx, vfs.VirtualDentry{})
 	}
-	return f.open(flags, self, sameProcess)
+	return f.openAs(flags, self, sameProcess, root)
 }
 
-// open opens the file; running says the opener is the thread it
-// describes, sameProcess that it is of the same process.
+// open opens the file for an unknown opener.
 func (f *file) open(flags int, running, sameProcess bool) (vfs.FileImpl, error) {
+	return f.openAs(flags, running, sameProcess, vfs.VirtualDentry{})
+}
+
+// openAs opens the file; running says the opener is the thread it
+// describes, sameProcess that it is of the same process, root is the
+// opener's root (zero: unknown).
+func (f *file) openAs(flags int, running, sameProcess bool, root vfs.VirtualDentry) (vfs.FileImpl, error) {
 	if flags&unix.O_PATH != 0 {
 		return nil, unix.ENXIO // the VFS gives a placeholder
 	}
@@ -65,7 +73,7 @@ func (f *file) open(flags int, running, sameProcess bool) (vfs.FileImpl, error) 
 		return nil, unix.ESRCH
 	}
 	n := f.node
-	n.running = running
+	n.running, n.readerRoot = running, root
 	data, err := f.gen(&n)
 	if err != nil {
 		return nil, err

@@ -20,8 +20,9 @@ type Source interface {
 	// guest tid pid (a Process that describes it, as a Thread's: Linux's
 	// /proc/<tid>, found but not listed); nil if none.
 	Process(pid int) Process
-	// Caller returns the process of vfs.Context.Caller (the calling task);
-	// nil if unknown.
+	// Caller returns the calling thread (vfs.Context.Caller) as a
+	// Process: its PID is its process's, its Root and Cwd its own; nil if
+	// unknown.
 	Caller(caller any) Process
 	// CallerTID returns the guest tid of vfs.Context.Caller; 0 if unknown.
 	CallerTID(caller any) int
@@ -81,11 +82,13 @@ func opaque(p Process) bool {
 }
 
 // Owner is optionally implemented by a Process to give its effective
-// credentials. procfs then owns the process's entries by them, makes
-// environ, fd/ and fdinfo/ private to the owner (0400, 0500), and lets
-// only the owner or a holder of CAP_SYS_PTRACE follow or read its magic
-// links, as Linux's ptrace_may_access(PTRACE_MODE_READ_FSCREDS) does.
-// Without it every entry belongs to root and is open to all.
+// uid and gid (Linux's task_dump_owner). procfs then owns the process's
+// entries by them, makes environ, fd/ and fdinfo/ private to the owner
+// (0400, 0500), and lets only a thread of the process, a caller whose
+// filesystem ids are all of the process's ids (Identified's, else these)
+// or a holder of CAP_SYS_PTRACE follow or read its magic links, as
+// Linux's ptrace_may_access(PTRACE_MODE_READ_FSCREDS) does. Without it
+// every entry belongs to root and is open to all.
 type Owner interface {
 	Cred() *vfs.Cred
 }
@@ -174,6 +177,10 @@ type node struct {
 	// running is set on the copy a file is generated from when the thread
 	// it describes is the one opening it: Linux shows that one running.
 	running bool
+	// readerRoot, on the copy a file is generated from, is the opener's
+	// root, which maps and smaps name files from (d_path); zero when the
+	// opener is unknown.
+	readerRoot vfs.VirtualDentry
 }
 
 func (n *node) base() *node { return n }
@@ -232,7 +239,7 @@ func modeOf(typ uint8) uint32 {
 }
 
 // callerRoot returns the root PathOf measures paths from for the task of
-// ctx: the calling process's, else ctx's, else fallback.
+// ctx: the calling thread's, else ctx's, else fallback.
 func (fs *FS) callerRoot(ctx *vfs.Context, fallback vfs.VirtualDentry) vfs.VirtualDentry {
 	if ctx != nil {
 		if p := fs.src.Caller(ctx.Caller); p != nil {

@@ -18,8 +18,10 @@ import (
 // host path) turns the host path into the guest's, and its device number
 // replaces the host's. A name no mount holds (a memfd of the sentry's
 // tmpfs, an anonymous region's [heap], [stack], [vdso]) is left as it is;
-// a host path that no mount holds is not shown at all. Mounts seen from
-// the process's root come first, then the whole tree's.
+// a host path that no mount holds is not shown at all. Names are given
+// from the reader's root, as Linux's d_path: the reader's root directory
+// and the mounts below it come first, then the whole tree's, so a file
+// outside the reader's root shows its full path.
 
 func genMaps(n *node) ([]byte, error) { return hostMaps(n, "maps") }
 
@@ -33,7 +35,11 @@ func hostMaps(n *node, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	hp := hostPrefixes(n.fs.v, n.pr.p.Root())
+	root := n.readerRoot
+	if !root.Ok() {
+		root = n.pr.p.Root()
+	}
+	hp := hostPrefixes(n.fs.v, root)
 	if root, ok := treeRoot(n.fs.v); ok {
 		hp = append(hp, hostPrefixes(n.fs.v, root)...)
 	}
@@ -68,22 +74,29 @@ type hostPrefix struct {
 
 type prefixes []hostPrefix
 
-// hostPrefixes returns the visible mounts of v that serve host
-// directories.
+// hostPrefixes returns the mounts of v visible from root that serve host
+// directories and, when root is not a mount's root (a chroot into a
+// directory), root itself as "/".
 func hostPrefixes(v *vfs.VFS, root vfs.VirtualDentry) prefixes {
 	ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
 	var ps prefixes
-	for _, vm := range visibleMounts(v, root) {
-		f, err := v.OpenAt(ctx, v.Root(vm.m), unix.O_PATH|unix.O_DIRECTORY)
+	add := func(vd vfs.VirtualDentry, point string, dev uint64) {
+		f, err := v.OpenAt(ctx, vd, unix.O_PATH|unix.O_DIRECTORY)
 		if err != nil {
-			continue
+			return
 		}
+		defer f.DecRef()
 		var st unix.Stat_t
 		dir, err := readlinkFD(f.HostFD())
 		if err == nil && strings.HasPrefix(dir, "/") && unix.Fstat(f.HostFD(), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			ps = append(ps, hostPrefix{dir: dir, hostDev: st.Dev, point: vm.point, dev: vm.m.Dev})
+			ps = append(ps, hostPrefix{dir: dir, hostDev: st.Dev, point: point, dev: dev})
 		}
-		f.DecRef()
+	}
+	if root.Ok() && root.Dentry != root.Mount.Root {
+		add(root, "/", root.Mount.Dev)
+	}
+	for _, vm := range visibleMounts(v, root) {
+		add(v.Root(vm.m), vm.point, vm.m.Dev)
 	}
 	return ps
 }

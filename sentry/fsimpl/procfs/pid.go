@@ -64,19 +64,34 @@ func (pr *proc) owner() *vfs.Cred {
 const capSysPtrace = 19
 
 // mayTrace checks that the task of ctx may look into the process through
-// its magic links: EACCES unless it runs as the owner (fsuid and fsgid)
-// or holds CAP_SYS_PTRACE, as Linux's ptrace_may_access. A process whose
+// its magic links, as Linux's ptrace_may_access(PTRACE_MODE_READ_FSCREDS):
+// a thread of the same process may; anyone else needs its fsuid to be the
+// target's real, effective and saved uid and its fsgid the target's
+// three gids, or CAP_SYS_PTRACE. EACCES otherwise. A process whose
 // credentials are unknown is open to all.
 func (pr *proc) mayTrace(ctx *vfs.Context) error {
 	o := pr.owner()
 	if o == nil || ctx == nil || ctx.Cred == nil {
 		return nil
 	}
-	c := ctx.Cred
-	if c.HasCap(capSysPtrace) || c.UID == o.UID && c.GID == o.GID {
+	if me := pr.fs.src.Caller(ctx.Caller); me != nil && me.PID() == pr.p.PID() {
 		return nil
 	}
-	return unix.EACCES
+	c := ctx.Cred
+	if c.HasCap(capSysPtrace) {
+		return nil
+	}
+	uids, gids := [3]uint32{o.UID, o.UID, o.UID}, [3]uint32{o.GID, o.GID, o.GID}
+	if id, ok := pr.p.(Identified); ok {
+		i := id.Identity()
+		uids, gids = [3]uint32(i.UIDs[:3]), [3]uint32(i.GIDs[:3])
+	}
+	for k := range uids {
+		if uids[k] != c.UID || gids[k] != c.GID {
+			return unix.EACCES
+		}
+	}
+	return nil
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat's times (always 100

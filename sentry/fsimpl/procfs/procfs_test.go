@@ -483,4 +483,10 @@ func TestOwner(t *testing.T) {
 			t.Errorf("%s: read(/proc/2/environ) = %v, want %v", c.name, err, want)
 		}
 	}
+	// A thread of the process itself follows its links whatever its
+	// credentials (ptrace_may_access's same_thread_group).
+	e.ctx.Caller, e.ctx.Cred = e.p2, &vfs.Cred{UID: 2000, GID: 2000}
+	if _, err := e.readlink(t, "/proc/2/cwd"); err != nil {
+		t.Errorf("own thread as another user: readlink(/proc/2/cwd) = %v, want nil", err)
+	}
 }
