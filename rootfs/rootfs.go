@@ -33,8 +33,8 @@ type Config struct {
 	Root string
 	// Mounts are host directories mounted at guest paths.
 	Mounts []Mount
-	// Tmpfs are guest paths that get a private tmpfs.
-	Tmpfs []string
+	// Tmpfs are the private tmpfs mounts (--tmpfs), each at a guest path.
+	Tmpfs []Tmpfs
 	// Proc makes the guest's procfs; nil for none.
 	Proc func(v *vfs.VFS) vfs.Filesystem
 	// Bare leaves /proc and /dev/shm unmounted, for a booted userland
@@ -164,10 +164,10 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 		reqs = append(reqs, req{path.Clean(m.Guest), fs, flags})
 	}
 	for _, t := range cfg.Tmpfs {
-		if !path.IsAbs(t) {
-			return vfs.VirtualDentry{}, fmt.Errorf("--tmpfs %s: not an absolute path", t)
+		if !path.IsAbs(t.Guest) {
+			return vfs.VirtualDentry{}, fmt.Errorf("--tmpfs %s: not an absolute path", t.Guest)
 		}
-		reqs = append(reqs, req{path.Clean(t), NewTmpfs(tmpfs.Options{Mode: 01777}), unix.MS_NOSUID | unix.MS_NODEV})
+		reqs = append(reqs, req{path.Clean(t.Guest), newTmpfs(t.Options, t.Given), unix.MS_NOSUID | unix.MS_NODEV})
 	}
 	sort.SliceStable(reqs, func(i, j int) bool {
 		return strings.Count(reqs[i].guest, "/") < strings.Count(reqs[j].guest, "/")

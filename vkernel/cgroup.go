@@ -12,15 +12,23 @@ import (
 // bomb meets EAGAIN instead of exhausting the host's pids.
 const DefaultPidsMax = 8192
 
+// MinPidsMax is the smallest bound on the guest's processes and threads
+// vkernel runs with: its init and the stub are Go programs, whose
+// runtimes start several threads each (about 7) and die when they cannot,
+// and the program needs room to run.
+const MinPidsMax = 32
+
 // pidsCgroup is the pids cgroup the guest runs in, when vkernel may make
 // one (cgroup v2's unified tree, or v1's pids hierarchy).
 type pidsCgroup struct {
 	dir string
+	max int
 }
 
-// newPidsCgroup makes a pids cgroup limited to max, or returns nil when
-// the host offers none (not root, no pids controller): the guest then runs
-// without the limit.
+// newPidsCgroup makes a pids cgroup for a bound of max, not limited yet
+// (limit sets the bound once vkernel's own threads have left it), or
+// returns nil when the host offers none (not root, no pids controller):
+// the guest then runs without the bound.
 func newPidsCgroup(max int) *pidsCgroup {
 	if max <= 0 {
 		return nil
@@ -42,11 +50,11 @@ func newPidsCgroup(max int) *pidsCgroup {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			continue
 		}
-		if err := os.WriteFile(filepath.Join(dir, "pids.max"), []byte(strconv.Itoa(max)), 0); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, "pids.max"), []byte("max"), 0); err != nil {
 			os.Remove(dir)
 			continue
 		}
-		return &pidsCgroup{dir: dir}
+		return &pidsCgroup{dir: dir, max: max}
 	}
 	return nil
 }
@@ -92,6 +100,16 @@ func (c *pidsCgroup) enter() (leave func()) {
 		return func() {}
 	}
 	return func() { os.WriteFile(filepath.Join(home, "cgroup.procs"), self, 0) }
+}
+
+// limit bounds the cgroup's tasks to c.max. vkernel sets it once its
+// own threads, which move in with it to start init (enter), are back out:
+// the bound is the guest's alone. No guest program has run yet then.
+func (c *pidsCgroup) limit() error {
+	if c == nil {
+		return nil
+	}
+	return os.WriteFile(filepath.Join(c.dir, "pids.max"), []byte(strconv.Itoa(c.max)), 0)
 }
 
 // ownCgroup returns vkernel's cgroup path in the pids hierarchy (v1) or

@@ -46,8 +46,12 @@ type Config struct {
 	// of booting again.
 	NoReboot bool
 	// PidsMax bounds the guest's processes and threads (a pids cgroup,
-	// where the host lets vkernel make one); 0 for no bound.
+	// where the host lets vkernel make one); 0 for no bound, else at
+	// least MinPidsMax.
 	PidsMax int
+	// PidsMaxAsked says PidsMax was asked for (--pids-max): vkernel then
+	// warns, once, when it cannot enforce it.
+	PidsMaxAsked bool
 	// NoNetwork gives the guest a network namespace of its own with only
 	// a loopback interface (--net none): no host network, no host
 	// abstract unix sockets.
@@ -101,11 +105,15 @@ func Run(cfg Config) (int, error) {
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
 		return 0, fmt.Errorf("close-on-exec for inherited descriptors: %v", err)
 	}
+	if cfg.PidsMax < 0 || cfg.PidsMax > 0 && cfg.PidsMax < MinPidsMax {
+		return 0, fmt.Errorf("--pids-max %d: vkernel needs at least %d (0: no bound)", cfg.PidsMax, MinPidsMax)
+	}
 	for {
 		code, reboot, err := boot(cfg)
 		if err != nil || !reboot {
 			return code, err
 		}
+		cfg.PidsMaxAsked = false // warned at the first boot
 		if cfg.NoReboot {
 			return ExitRebooted, nil
 		}
@@ -238,6 +246,9 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	// would let its finalizer close a reused descriptor later.
 	childFile := os.NewFile(uintptr(child), "control")
 	cg := newPidsCgroup(m.cfg.PidsMax)
+	if cg == nil && m.cfg.PidsMax > 0 && m.cfg.PidsMaxAsked {
+		fmt.Fprintf(os.Stderr, "vkernel: warning: --pids-max %d is not enforced: no pids cgroup can be made (not root, or no pids controller)\n", m.cfg.PidsMax)
+	}
 	defer cg.remove()
 	leave := cg.enter()
 	initProc, err := m.startInit(childFile)
@@ -245,6 +256,11 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	childFile.Close()
 	if err != nil {
 		return 0, err
+	}
+	if err := cg.limit(); err != nil {
+		initProc.Kill()
+		initProc.Wait()
+		return 0, fmt.Errorf("--pids-max %d: %v", m.cfg.PidsMax, err)
 	}
 	m.initPID = initProc.Pid
 	if !m.cfg.Boot {

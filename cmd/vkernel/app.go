@@ -28,6 +28,9 @@ func newApp() *cli.App {
 			"tree: a host directory (--root, served by dirfs) or, by default, the host's /\n" +
 			"read-only with a private /tmp. Reads, writes and mmap run natively.",
 		HideHelpCommand: true,
+		// A repeatable flag takes its value whole: commas separate
+		// --tmpfs options and may stand in --env values and paths.
+		DisableSliceFlagSeparator: true,
 		// vkernel's own errors are one line on stderr and status 125 (main):
 		// a bad flag or an unknown command too, without the usage text.
 		OnUsageError: usageError,
@@ -91,12 +94,12 @@ func runCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "root", Usage: "boot from host directory `DIR` (dirfs); default: the host's / read-only with a private /tmp"},
 			&cli.StringSliceFlag{Name: "mount", Aliases: []string{"m"}, Usage: "mount a host directory in the guest: `HOST:GUEST[:ro]` mounts HOST at guest path GUEST, read-only with :ro (repeatable; GUEST not /: the root is --root)"},
-			&cli.StringSliceFlag{Name: "tmpfs", Usage: "mount a private tmpfs at guest `PATH` (repeatable; not at /)"},
+			&cli.StringSliceFlag{Name: "tmpfs", Usage: "mount a private tmpfs at guest `PATH[:OPTS]`, OPTS as mount -t tmpfs -o takes them: size=N[k|m|g|%], nr_blocks=N, nr_inodes=N, mode=OCTAL (default 1777), uid=N, gid=N, comma-separated (repeatable; not at /)"},
 			&cli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "start in guest directory `DIR`", Value: "/"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `K=V` in the guest's environment (repeatable)"},
 			&cli.BoolFlag{Name: "clear-env", Usage: "start from an empty environment instead of vkernel's own"},
 			&cli.StringFlag{Name: "net", Value: "host", Usage: "the guest's network, `host|none`: host (the host's network and abstract unix sockets) or none (a network namespace of its own, loopback only)"},
-			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N` (a pids cgroup; 0: no bound)"},
+			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N`, at least " + strconv.Itoa(vkernel.MinPidsMax) + " (a pids cgroup, where vkernel may make one; 0: no bound)"},
 			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as guest user `UID[:GID]` (numeric; default 0:0, a root with every capability)"},
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME`, 1 to 64 bytes (default: the host's)"},
 			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable; none by default; / gives DragonFly's semantics)"},
@@ -163,12 +166,10 @@ func runAction(c *cli.Context) error {
 	if _, err := rootfs.NewShares(cfg.Shares); err != nil {
 		return err
 	}
-	for _, t := range c.StringSlice("tmpfs") {
-		if !path.IsAbs(t) {
-			return fmt.Errorf("--tmpfs %q: not an absolute path", t)
-		}
-		if path.Clean(t) == "/" {
-			return fmt.Errorf("--tmpfs %s: cannot mount over the guest's root (the root is --root DIR)", t)
+	for _, s := range c.StringSlice("tmpfs") {
+		t, err := rootfs.ParseTmpfs(s)
+		if err != nil {
+			return err
 		}
 		cfg.FS.Tmpfs = append(cfg.FS.Tmpfs, t)
 	}
@@ -203,7 +204,7 @@ func bootCommand() *cli.Command {
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME`, 1 to 64 bytes (default: the host's)"},
 			&cli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "add `K=V` to init's environment (repeatable)"},
 			&cli.StringFlag{Name: "net", Value: "host", Usage: "the guest's network, `host|none`: host (the host's network and abstract unix sockets) or none (a network namespace of its own, loopback only)"},
-			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N` (a pids cgroup; 0: no bound)"},
+			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N`, at least " + strconv.Itoa(vkernel.MinPidsMax) + " (a pids cgroup, where vkernel may make one; 0: no bound)"},
 			&cli.BoolFlag{Name: "no-reboot", Usage: "exit with status 3 when the guest reboots, instead of booting it again"},
 			&cli.StringFlag{Name: "strace", Usage: straceUsage},
 		},
@@ -351,6 +352,7 @@ func start(c *cli.Context, cfg vkernel.Config) error {
 	default:
 		return fmt.Errorf("--net %s: want host or none", n)
 	}
+	cfg.PidsMaxAsked = c.IsSet("pids-max")
 	env, err := mergeEnv(cfg.Env, c.StringSlice("env"))
 	if err != nil {
 		return err

@@ -111,7 +111,8 @@ func (v *VFS) MountAt(at VirtualDentry, fs Filesystem, flags uint64) (*Mount, er
 }
 
 // MountSourceAt is MountAt with the source mount(2) was given, which
-// /proc/self/mountinfo shows. MS_RDONLY in flags makes a filesystem not
+// /proc/self/mountinfo shows; the new mount goes on the topmost mount
+// stacked at at, as Linux's lock_mount. MS_RDONLY in flags makes a filesystem not
 // mounted yet read-only as a whole, as Linux's mount -o ro does.
 func (v *VFS) MountSourceAt(at VirtualDentry, fs Filesystem, flags uint64, source string) (*Mount, error) {
 	if !at.Ok() || at.Dentry.Negative() {
@@ -125,6 +126,7 @@ func (v *VFS) MountSourceAt(at VirtualDentry, fs Filesystem, flags uint64, sourc
 	if at.Mount.detached {
 		return nil, unix.EINVAL
 	}
+	at = v.topLocked(at)
 	r, err := v.fsRootLocked(fs, flags)
 	if err != nil {
 		return nil, err
@@ -146,6 +148,12 @@ func (v *VFS) BindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursiv
 
 // bindAt is BindAt; a non-nil sb gives the new mount that superblock (a
 // nullfs's) and source instead of src.Mount's.
+//
+// As Linux's do_loopback, the tree to attach is taken from src before
+// anything is attached (copy_tree, then graft_tree), so a bind of a tree
+// over itself or over a directory inside it (mount --rbind / /mnt) copies
+// the tree as it was, once; and the copy goes on the topmost mount
+// stacked at at (lock_mount).
 func (v *VFS) bindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursive bool, sb *superBlock, source string) (*Mount, error) {
 	if !at.Ok() || !src.Ok() || at.Dentry.Negative() || src.Dentry.Negative() {
 		return nil, unix.ENOENT
@@ -161,30 +169,62 @@ func (v *VFS) bindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursiv
 	if at.Mount.detached || src.Mount.detached {
 		return nil, unix.EINVAL
 	}
+	var below []*Mount
+	if recursive {
+		below = v.subtreeLocked(src.Mount, src.Dentry)
+	}
+	at = v.topLocked(at)
 	fs := src.Mount.FS
 	v.roots[fs].mounts++
 	if sb == nil {
 		sb, source = src.Mount.sb, src.Mount.source
 	}
 	m := v.attachLocked(at.Mount, at.Dentry, src.Dentry, fs, sb, source, flags)
-	if recursive {
-		v.bindTreeLocked(m, src.Mount, src.Dentry)
+	copies := map[*Mount]*Mount{src.Mount: m}
+	for _, c := range below {
+		v.roots[c.FS].mounts++
+		copies[c] = v.attachLocked(copies[c.Parent], c.Point, c.Root, c.FS, c.sb, c.source, c.Flags())
 	}
 	return m, nil
 }
 
-// bindTreeLocked copies under dst the mounts of src that lie below srcRoot,
-// recursively.
+// subtreeLocked returns the mounts below srcRoot in src, Linux's
+// copy_tree order: each child of src whose mount point lies under
+// srcRoot, in mount order, followed by all it has mounted below it,
+// depth first; a mount comes after its parent.
 //
 // Preconditions: v.renameMu is held for reading, v.mountMu for writing.
-func (v *VFS) bindTreeLocked(dst, src *Mount, srcRoot *Dentry) {
-	for _, c := range v.childrenLocked(src) {
-		if !isDescendant(c.Point, srcRoot) {
-			continue
+func (v *VFS) subtreeLocked(src *Mount, srcRoot *Dentry) []*Mount {
+	var out []*Mount
+	var walk func(m *Mount)
+	walk = func(m *Mount) {
+		for _, c := range v.childrenLocked(m) {
+			out = append(out, c)
+			walk(c)
 		}
-		v.roots[c.FS].mounts++
-		nm := v.attachLocked(dst, c.Point, c.Root, c.FS, c.sb, c.source, c.Flags())
-		v.bindTreeLocked(nm, c, c.Root)
+	}
+	for _, c := range v.childrenLocked(src) {
+		if isDescendant(c.Point, srcRoot) {
+			out = append(out, c)
+			walk(c)
+		}
+	}
+	return out
+}
+
+// topLocked returns the top of the topmost mount stacked on vd, or vd
+// when nothing is mounted there (Linux's lock_mount), without a
+// reference of its own: what it returns is attached while v.mountMu is
+// held.
+//
+// Preconditions: v.mountMu is held.
+func (v *VFS) topLocked(vd VirtualDentry) VirtualDentry {
+	for {
+		stack := v.mountsAt[mountKey{vd.Mount, vd.Dentry}]
+		if len(stack) == 0 {
+			return vd
+		}
+		vd = v.Root(stack[len(stack)-1])
 	}
 }
 
@@ -282,7 +322,9 @@ func (v *VFS) Unmount(m *Mount, detach bool) error {
 }
 
 // UnmountAt is umount2(2) of the mount whose top is vd, found by the
-// caller's walk, as Linux's do_umount: flags are MNT_DETACH, MNT_FORCE
+// caller's walk and taken to the topmost mount stacked there (the walk of
+// "/" stops at the root, which a mount may cover), as Linux's
+// LOOKUP_MOUNTPOINT and do_umount: flags are MNT_DETACH, MNT_FORCE
 // (which changes nothing here) and MNT_EXPIRE. UnmountAt takes over the
 // walk's reference and drops it as Linux's mntput_no_expire: it neither
 // makes the mount busy nor clears its expiry mark. ctx is the caller's,
@@ -297,6 +339,7 @@ func (v *VFS) UnmountAt(ctx *Context, vd VirtualDentry, flags int) error {
 	if !vd.Ok() {
 		return unix.EINVAL
 	}
+	vd = v.topmost(vd)
 	defer func() {
 		vd.Dentry.DecRef()
 		vd.Mount.decRefNoExpire()
@@ -383,6 +426,19 @@ func (v *VFS) mountedOn(vd VirtualDentry) (VirtualDentry, bool) {
 	top := v.Root(stack[len(stack)-1])
 	top.IncRef() // the mount holds its root
 	return top, true
+}
+
+// topmost takes over the caller's reference on vd and returns one on the
+// top of the topmost mount stacked on it, or on vd itself.
+func (v *VFS) topmost(vd VirtualDentry) VirtualDentry {
+	for {
+		top, ok := v.mountedOn(vd)
+		if !ok {
+			return vd
+		}
+		vd.decRefWalk()
+		vd = top
+	}
 }
 
 // mountPoint returns where m is attached, with a reference, if m is an

@@ -5,8 +5,9 @@ import (
 )
 
 // MoveMount moves the mount whose top is src, with everything mounted
-// below it, over at (mount(2)'s MS_MOVE). EINVAL unless src is the top of
-// an attached mount with a parent; ELOOP if at lies inside that mount.
+// below it, over at (mount(2)'s MS_MOVE), on the topmost mount stacked
+// there (lock_mount). EINVAL unless src is the top of an attached mount
+// with a parent; ELOOP if at lies inside that mount.
 func (v *VFS) MoveMount(src, at VirtualDentry) error {
 	if !src.Ok() || !at.Ok() || at.Dentry.Negative() {
 		return unix.ENOENT
@@ -23,6 +24,7 @@ func (v *VFS) MoveMount(src, at VirtualDentry) error {
 	if m.detached || m.Parent == nil || at.Mount.detached {
 		return unix.EINVAL
 	}
+	at = v.topLocked(at)
 	for p := at.Mount; p != nil; p = p.Parent {
 		if p == m {
 			return unix.ELOOP
