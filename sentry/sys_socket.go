@@ -16,8 +16,16 @@ import (
 // path: the sentry resolves it through the VFS and performs the call itself
 // on the guest's socket (the same open file description, fetched with
 // pidfd_getfd), reaching the host object through /proc/self/fd so that no
-// host path is ever walked. Other addresses are used as read, also by the
-// sentry, so nothing can change between check and use.
+// host path is ever walked; so it does with an abstract AF_UNIX address,
+// for the credentials the peer records (sock_cred.go). Any other family
+// names nothing of the sentry's and is the host's to judge with the guest
+// process's own privileges, not the sentry's: a bind to a port below 1024
+// as the sentry would have taken it on the host's network for any guest
+// user. Such a call continues (nativeFamily), after the one check the
+// host cannot make for the guest's credentials (a privileged port in the
+// guest's own network namespace). A racing thread that rewrites the
+// address into an AF_UNIX path then has the host resolve it in the guest
+// process's empty host-level root: nothing is found.
 
 func init() {
 	register(unix.SYS_CONNECT, sysConnect)
@@ -200,7 +208,39 @@ func (c *Call) addressedSocket(addr, n uint64) (h int, hsa []byte, done func(), 
 	return h, hsa, func() { release(); unix.Close(h) }, nil
 }
 
+// nativeFamily reports whether the address of length n at addr is not an
+// AF_UNIX one (or too short to say): the host serves the call itself.
+func (c *Call) nativeFamily(addr, n uint64) (bool, []byte, error) {
+	sa, err := c.sockaddrIn(addr, n)
+	if err != nil {
+		return false, nil, err
+	}
+	return len(sa) < 2 || binary.LittleEndian.Uint16(sa) != unix.AF_UNIX, sa, nil
+}
+
+// unprivilegedPortStart is net.ipv4.ip_unprivileged_port_start's default.
+const unprivilegedPortStart = 1024
+
+// privilegedPort reports whether sa is an IPv4 or IPv6 address with a
+// port below unprivilegedPortStart (but 0).
+func privilegedPort(sa []byte) bool {
+	if len(sa) < 4 {
+		return false
+	}
+	switch binary.LittleEndian.Uint16(sa) {
+	case unix.AF_INET, unix.AF_INET6:
+		port := binary.BigEndian.Uint16(sa[2:])
+		return port != 0 && port < unprivilegedPortStart
+	}
+	return false
+}
+
 func sysConnect(c *Call) Result {
+	if native, _, err := c.nativeFamily(c.Args[1], c.Args[2]); err != nil {
+		return Errno(err)
+	} else if native {
+		return continued
+	}
 	h, hsa, done, err := c.addressedSocket(c.Args[1], c.Args[2])
 	if err != nil {
 		return Errno(err)
@@ -276,9 +316,18 @@ func sysSocketpair(c *Call) Result {
 }
 
 func sysBind(c *Call) Result {
-	sa, err := c.sockaddrIn(c.Args[1], c.Args[2])
+	native, sa, err := c.nativeFamily(c.Args[1], c.Args[2])
 	if err != nil {
 		return Errno(err)
+	}
+	if native {
+		if privilegedPort(sa) && !c.Task.hasCap(unix.CAP_NET_BIND_SERVICE) {
+			if h, err := c.socketFD(int(c.fd(0))); err == nil {
+				unix.Close(h)
+				return Errno(unix.EACCES)
+			}
+		}
+		return continued
 	}
 	h, err := c.socketFD(int(c.fd(0)))
 	if err != nil {
@@ -380,6 +429,11 @@ func (c *Call) sockName(nr uintptr) Result {
 const maxSend = 1 << 20
 
 func sysSendto(c *Call) Result {
+	if native, _, err := c.nativeFamily(c.Args[4], c.Args[5]); err != nil {
+		return Errno(err)
+	} else if native {
+		return continued
+	}
 	h, hsa, done, err := c.addressedSocket(c.Args[4], c.Args[5])
 	if err != nil {
 		return Errno(err)

@@ -88,3 +88,23 @@ func TestPidfdNamespaces(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivilegedPorts: a bind to a port below 1024 is the host's to judge
+// with the guest process's own privileges (none on the host's network),
+// never made with the sentry's; in the guest's own network namespace
+// (--net none) the guest's root may, a guest user may not.
+func TestPrivilegedPorts(t *testing.T) {
+	need(t)
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "EACCES"},
+		{[]string{"--user", "1000:1000"}, "EACCES"},
+		{[]string{"--net", "none"}, "ok"},
+		{[]string{"--net", "none", "--user", "1000:1000"}, "EACCES"},
+	} {
+		got := probe(t, c.flags, "bindtcp 81", "bindtcp 0")
+		expect(t, got, map[string]string{"bindtcp 81": c.want, "bindtcp 0": "ok"})
+	}
+}

@@ -30,6 +30,7 @@ import (
 //	                     "ok OPENED[ ERRNO]" and holds them SECS seconds
 //	mknodreg DIR N SECS  mknod(S_IFREG) N files in DIR; prints "ok N" and
 //	                     waits SECS seconds
+//	bindtcp PORT         bind a TCP socket to 127.0.0.1:PORT
 //	pidfdns PID|self     pidfd_open(PID), then each PIDFD_GET_*_NAMESPACE
 //	                     ioctl; DETAIL lists NAME=ok|ERRNO
 func fdOp(f []string) (string, bool) {
@@ -85,6 +86,14 @@ func fdOp(f []string) (string, bool) {
 		os.Stdout.WriteString("mknodreg: ok\n")
 		time.Sleep(time.Duration(secs * float64(time.Second)))
 		return "ok", true
+	case "bindtcp":
+		port, _ := strconv.Atoi(arg(1))
+		s, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return "socket " + errName(err), true
+		}
+		defer unix.Close(s)
+		return result("", unix.Bind(s, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}})), true
 	case "pidfdns":
 		pid, _ := strconv.Atoi(arg(1))
 		if arg(1) == "self" {
