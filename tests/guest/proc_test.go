@@ -103,3 +103,27 @@ sleep 2 & setpriv --reuid=1000 sh -c "printf x > /proc/$!/comm" 2>/dev/null || e
 	sameAsNative(t, root, []string{"/bin/sh", "-c", `cut -d' ' -f3 /proc/self/stat; grep State /proc/self/status
 sleep 2 & sleep 0.3; cut -d' ' -f3 /proc/$!/stat; grep State /proc/$!/status; kill $!`}, "R\nState:\tR (running)\nS\nState:\tS (sleeping)\n")
 }
+
+// TestProcMapsSameDevice: a file mapped from a --mount directory on the
+// same host device as the root, at a path the root has too, is named by
+// its own mount in /proc/self/maps (each dirfs's host mount is a clone
+// rooted at its directory, so the host shows both as /usr/bin/cat).
+func TestProcMapsSameDevice(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, _ := workDir(t, root, "mapsdev")
+	if err := os.MkdirAll(filepath.Join(host, "usr/bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "usr/bin/cat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(host, "usr/bin/cat"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runGuestFlags(t, root, []string{"--mount", host + ":/x"}, []string{"/bin/sh", "-c",
+		`/x/usr/bin/cat /proc/self/maps | awk '$6 ~ /bin\/cat$/ {print $6}' | sort -u; cat /proc/self/maps | awk '$6 ~ /bin\/cat$/ {print $6}' | sort -u`}, "")
+	if want := "/x/usr/bin/cat\n/usr/bin/cat\n"; r.Stdout != want || r.Status != 0 {
+		t.Errorf("got %q, want %q\n%s", r.Stdout, want, r)
+	}
+}
