@@ -46,6 +46,9 @@ type FS struct {
 	// umask is the host process umask read at New; created objects whose
 	// mode it stripped are chmodded again.
 	umask uint32
+	// hm is the host mount the FS serves its directory through
+	// (hostmount.go).
+	hm hostMount
 }
 
 var (
@@ -56,10 +59,12 @@ var (
 // resolveFlags confine every host lookup to the parent descriptor.
 const resolveFlags = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_SYMLINKS
 
-// New exports hostDir. hostDir itself is resolved normally on the host
-// (it is the administrator's choice); nothing below it ever is.
+// New exports hostDir, through a detached clone of its host mount where
+// the host makes one (hostmount.go), read-only with opts.ReadOnly. hostDir
+// itself is resolved normally on the host (it is the administrator's
+// choice); nothing below it ever is.
 func New(hostDir string, opts Options) (*FS, error) {
-	fd, err := unix.Open(hostDir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, detached, err := openHostMount(hostDir, opts.ReadOnly)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: hostDir, Err: err}
 	}
@@ -77,6 +82,7 @@ func New(hostDir string, opts Options) (*FS, error) {
 		return nil, &os.PathError{Op: "fstat", Path: hostDir, Err: err}
 	}
 	fs.root = root
+	fs.hm.record(fd, detached)
 	return fs, nil
 }
 

@@ -15,10 +15,10 @@ import (
 )
 
 // A guest tmpfs is a real tmpfs of the host's kernel, private to vkernel:
-// a helper process mounts it in a mount namespace of its own, hands the
-// sentry a descriptor of its root and exits; the namespace dies, the mount
-// is detached from every tree, and the descriptor keeps the filesystem
-// alive and reachable by nobody else. dirfs serves it. So size= is the
+// a helper process in a mount namespace of its own makes it as a detached
+// mount (fsmount), hands the sentry its descriptor and exits; the mount is
+// in no tree, and the descriptor keeps the filesystem alive and reachable
+// by nobody else. dirfs serves it. So size= is the
 // host kernel's (ENOSPC on a native write), and every file is a real
 // tmpfs file. Where no mount namespace can be made, the sentry's own
 // memfd-backed tmpfs is used instead (no size limit on native writes).
@@ -194,8 +194,8 @@ func newHostTmpfs(opts tmpfs.Options, given tmpfs.Given) (vfs.Filesystem, error)
 	return &privateFS{FS: fs, typ: "tmpfs", tmpfs: opts}, nil
 }
 
-// privateMount mounts a filesystem of fstype with data in a throwaway
-// mount namespace and returns an O_PATH descriptor of its root.
+// privateMount makes a filesystem of fstype with data in a throwaway
+// mount namespace and returns the descriptor of its detached mount.
 func privateMount(fstype, data string) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -240,31 +240,53 @@ func privateMount(fstype, data string) (int, error) {
 }
 
 // RunTmpfsHelper is the helper process: in its own mount namespace it
-// mounts a filesystem (args: TYPE DATA) over /tmp, sends a descriptor of
-// its root on fd 3 and exits.
+// makes a filesystem (args: TYPE DATA) with fsopen(2) and fsmount(2), a
+// detached mount attached nowhere, sends its descriptor on fd 3 and exits.
+// The mount stays what it is as long as that descriptor: dirfs clones it,
+// so that it can set the guest mount's flags on its own host mount.
 func RunTmpfsHelper(args []string) int {
 	if len(args) != 2 {
 		return 2
 	}
-	// Keep the new mounts out of the host's tree.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		fmt.Fprintf(os.Stderr, "vkernel: tmpfs: %v\n", err)
-		return 1
-	}
-	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV)
+	attrs := unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV
 	if args[0] == "devpts" {
-		flags = unix.MS_NOSUID | unix.MS_NOEXEC
+		attrs = unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NOEXEC
 	}
-	if err := unix.Mount(args[0], "/tmp", args[0], flags, args[1]); err != nil {
-		fmt.Fprintf(os.Stderr, "vkernel: %s: mount: %v\n", args[0], err)
-		return 1
-	}
-	fd, err := unix.Open("/tmp", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	fd, err := detachedMount(args[0], args[1], attrs)
 	if err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: %s: mount: %v\n", args[0], err)
 		return 1
 	}
 	if err := unix.Sendmsg(3, []byte("fd"), unix.UnixRights(fd), nil, 0); err != nil {
 		return 1
 	}
 	return 0
+}
+
+// detachedMount makes a filesystem of fstype with mount data data
+// ("a=b,c": a=b a string, c a flag) and returns a descriptor of its
+// detached mount, with the MOUNT_ATTR_* attrs.
+func detachedMount(fstype, data string, attrs int) (int, error) {
+	fsfd, err := unix.Fsopen(fstype, unix.FSOPEN_CLOEXEC)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(fsfd)
+	for _, o := range strings.Split(data, ",") {
+		if o == "" {
+			continue
+		}
+		if k, v, ok := strings.Cut(o, "="); ok {
+			err = unix.FsconfigSetString(fsfd, k, v)
+		} else {
+			err = unix.FsconfigSetFlag(fsfd, o)
+		}
+		if err != nil {
+			return -1, fmt.Errorf("%s: %w", o, err)
+		}
+	}
+	if err := unix.FsconfigCreate(fsfd); err != nil {
+		return -1, err
+	}
+	return unix.Fsmount(fsfd, unix.FSMOUNT_CLOEXEC, attrs)
 }

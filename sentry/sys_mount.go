@@ -200,8 +200,7 @@ func (c *Call) remount(target vfs.VirtualDentry, flags uint64, data string) erro
 		if ro && m.Flags()&unix.MS_RDONLY == 0 && k.writersOn(func(w *vfs.Mount) bool { return w == m }) {
 			return unix.EBUSY
 		}
-		m.SetFlags(nf)
-		return nil
+		return k.VFS.SetMountFlags(m, nf)
 	}
 	if ro && !m.SuperReadOnly() && k.writersOn(func(w *vfs.Mount) bool { return w.StoresIn(m) }) {
 		return unix.EBUSY
@@ -209,8 +208,10 @@ func (c *Call) remount(target vfs.VirtualDentry, flags uint64, data string) erro
 	if err := m.Reconfigure(data); err != nil {
 		return err
 	}
+	if err := k.VFS.SetMountFlags(m, nf); err != nil {
+		return err
+	}
 	m.SetSuperReadOnly(ro)
-	m.SetFlags(nf)
 	return nil
 }
 

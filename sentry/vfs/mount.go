@@ -101,7 +101,11 @@ func (v *VFS) NewRootMount(fs Filesystem, flags uint64) *Mount {
 	if err != nil {
 		panic("vfs: root of a root mount: " + err.Error())
 	}
-	return v.attachLocked(nil, nil, r.d, fs, r.sb, fs.Source(), flags)
+	m := v.attachLocked(nil, nil, r.d, fs, r.sb, fs.Source(), flags)
+	if r.host == nil && !r.shared {
+		r.host = m
+	}
+	return m
 }
 
 // MountAt mounts fs over the directory at, hiding what was there; its
@@ -135,7 +139,11 @@ func (v *VFS) MountSourceAt(at VirtualDentry, fs Filesystem, flags uint64, sourc
 		v.putFSRootLocked(fs)
 		return nil, unix.ENOTDIR
 	}
-	return v.attachLocked(at.Mount, at.Dentry, r.d, fs, r.sb, source, flags), nil
+	m := v.attachLocked(at.Mount, at.Dentry, r.d, fs, r.sb, source, flags)
+	if r.host == nil && !r.shared {
+		r.host = m
+	}
+	return m, nil
 }
 
 // BindAt mounts what src shows (src.Mount's filesystem, rooted at
@@ -176,6 +184,7 @@ func (v *VFS) bindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursiv
 	at = v.topLocked(at)
 	fs := src.Mount.FS
 	v.roots[fs].mounts++
+	v.roots[fs].shared = true
 	if sb == nil {
 		sb, source = src.Mount.sb, src.Mount.source
 	}
@@ -183,6 +192,7 @@ func (v *VFS) bindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursiv
 	copies := map[*Mount]*Mount{src.Mount: m}
 	for _, c := range below {
 		v.roots[c.FS].mounts++
+		v.roots[c.FS].shared = true
 		copies[c] = v.attachLocked(copies[c.Parent], c.Point, c.Root, c.FS, c.sb, c.source, c.Flags())
 	}
 	return m, nil
@@ -255,14 +265,18 @@ func (v *VFS) childrenLocked(m *Mount) []*Mount {
 }
 
 // fsRootLocked returns fs's root dentry and superblock, making them at
-// fs's first mount (read-only if flags has MS_RDONLY), and counts one
-// more mount of fs.
+// fs's first mount (read-only if flags has MS_RDONLY, and its host mount
+// given flags if it is a HostMounter), and counts one more mount of fs.
 //
 // Preconditions: v.mountMu is held for writing.
 func (v *VFS) fsRootLocked(fs Filesystem, flags uint64) (*fsRoot, error) {
 	if r := v.roots[fs]; r != nil {
 		r.mounts++
+		r.shared = true
 		return r, nil
+	}
+	if err := setHostFlagsLocked(fs, flags); err != nil {
+		return nil, err
 	}
 	d, err := newDentry(fs, nil, "", fs.Root())
 	if err != nil {
@@ -411,6 +425,9 @@ func (v *VFS) detachLocked(m *Mount) {
 	m.Point.mounts.Add(-1)
 	m.Point.DecRef()
 	m.detached = true
+	if r := v.roots[m.FS]; r != nil && r.host == m {
+		r.host = nil
+	}
 	v.putFSRootLocked(m.FS)
 }
 

@@ -104,6 +104,11 @@ func (v *VFS) openTmpfile(ctx *Context, dir VirtualDentry, flags int, mode uint3
 		impl.Close() // newDentry Released vn
 		return nil, err
 	}
+	if impl, err = fitHost(dir.Mount, unix.S_IFREG, impl); err != nil {
+		c.deleted.Store(true)
+		c.DecRef()
+		return nil, err
+	}
 	// Never cached, so no walk finds it; deleted, so PathOf says so and
 	// the name is never taken for a real one.
 	c.deleted.Store(true)
@@ -222,6 +227,13 @@ func (v *VFS) createLocked(ctx *Context, dir VirtualDentry, name string, flags i
 		impl.Close()
 		return nil, err
 	}
+	if impl, err = fitHost(dir.Mount, unix.S_IFREG, impl); err != nil {
+		// The file is made: it stays, as a failed open after a create
+		// leaves it on Linux.
+		v.insertChildLocked(dir.Dentry, c)
+		c.DecRef()
+		return nil, err
+	}
 	defer c.DecRef()
 	v.insertChildLocked(dir.Dentry, c)
 	return newFile(VirtualDentry{dir.Mount, c}, flags, impl), nil
@@ -270,6 +282,9 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 	if noTarget {
 		impl, err := d.vnode.Open(vnodeFlags(flags))
 		if err != nil {
+			return nil, err
+		}
+		if impl, err = fitHost(vd.Mount, d.typ, impl); err != nil {
 			return nil, err
 		}
 		return newReopenedFile(vd, flags, impl), nil
@@ -323,6 +338,9 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		impl, err = d.vnode.Open(vnodeFlags(flags))
 	}
 	if err != nil {
+		return nil, err
+	}
+	if impl, err = fitHost(vd.Mount, d.typ, impl); err != nil {
 		return nil, err
 	}
 	if truncate {

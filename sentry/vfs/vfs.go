@@ -58,6 +58,11 @@ type fsRoot struct {
 	d      *Dentry
 	sb     *superBlock
 	mounts int
+	// host is the mount a HostMounter's host mount follows: its first,
+	// until it is unmounted.
+	host *Mount
+	// shared is set once the filesystem has had a second mount.
+	shared bool
 }
 
 // New returns an empty VFS: no mounts, an empty name cache.

@@ -166,3 +166,27 @@ chrooted, the child's: <pid>/maps: <old root>/work/procroot/outside
 chrooted, the child's: <pid>/maps: /inside
 `)
 }
+
+// TestProcMapsSameDevice: a file mapped from a --mount directory on the
+// same host device as the root, at a path the root has too, is named by
+// its own mount in /proc/self/maps (each dirfs's host mount is a clone
+// rooted at its directory, so the host shows both as /usr/bin/cat).
+func TestProcMapsSameDevice(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, _ := workDir(t, root, "mapsdev")
+	if err := os.MkdirAll(filepath.Join(host, "usr/bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "usr/bin/cat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(host, "usr/bin/cat"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := runGuestFlags(t, root, []string{"--mount", host + ":/x"}, []string{"/bin/sh", "-c",
+		`/x/usr/bin/cat /proc/self/maps | awk '$6 ~ /bin\/cat$/ {print $6}' | sort -u; cat /proc/self/maps | awk '$6 ~ /bin\/cat$/ {print $6}' | sort -u`}, "")
+	if want := "/x/usr/bin/cat\n/usr/bin/cat\n"; r.Stdout != want || r.Status != 0 {
+		t.Errorf("got %q, want %q\n%s", r.Stdout, want, r)
+	}
+}

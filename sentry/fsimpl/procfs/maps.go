@@ -43,6 +43,7 @@ func hostMaps(n *node, name string) ([]byte, error) {
 	if root, ok := treeRoot(n.fs.v); ok {
 		hp = append(hp, hostPrefixes(n.fs.v, root)...)
 	}
+	defer hp.close()
 	var out bytes.Buffer
 	for _, line := range strings.SplitAfter(string(b), "\n") {
 		if line == "" {
@@ -64,12 +65,17 @@ func treeRoot(v *vfs.VFS) (vfs.VirtualDentry, bool) {
 }
 
 // hostPrefix is a visible mount whose root is the host directory dir on
-// host device hostDev.
+// host device hostDev. dir is the path the host shows, relative to the
+// host mount the filesystem serves it through: a dirfs's own detached
+// clone, whose root reads as "/", so that two dirfs of one host device
+// can show the same names; root, the mount's root opened, tells them
+// apart by inode.
 type hostPrefix struct {
 	dir     string
 	hostDev uint64
 	point   string // its mount point, from the reader's root
 	dev     uint64 // the mount's st_dev in the guest
+	root    *vfs.File
 }
 
 type prefixes []hostPrefix
@@ -85,12 +91,13 @@ func hostPrefixes(v *vfs.VFS, root vfs.VirtualDentry) prefixes {
 		if err != nil {
 			return
 		}
-		defer f.DecRef()
 		var st unix.Stat_t
 		dir, err := readlinkFD(f.HostFD())
 		if err == nil && strings.HasPrefix(dir, "/") && unix.Fstat(f.HostFD(), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
-			ps = append(ps, hostPrefix{dir: dir, hostDev: st.Dev, point: point, dev: dev})
+			ps = append(ps, hostPrefix{dir: dir, hostDev: st.Dev, point: point, dev: dev, root: f})
+			return
 		}
+		f.DecRef()
 	}
 	if root.Ok() && root.Dentry != root.Mount.Root {
 		add(root, "/", root.Mount.Dev)
@@ -99,6 +106,31 @@ func hostPrefixes(v *vfs.VFS, root vfs.VirtualDentry) prefixes {
 		add(v.Root(vm.m), vm.point, vm.m.Dev)
 	}
 	return ps
+}
+
+// close drops the mount roots ps holds open.
+func (ps prefixes) close() {
+	for _, p := range ps {
+		p.root.DecRef()
+	}
+}
+
+// holds reports whether the host file rest (relative to p's root) is
+// inode ino, looked up beneath the root without following a symlink.
+func (p hostPrefix) holds(rest string, ino uint64) bool {
+	if rest == "" {
+		rest = "."
+	}
+	fd, err := unix.Openat2(p.root.HostFD(), rest, &unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	})
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Ino == ino
 }
 
 func readlinkFD(fd int) (string, error) {
@@ -110,14 +142,17 @@ func readlinkFD(fd int) (string, error) {
 	return string(buf[:n]), nil
 }
 
-// guest returns the guest path and device of the host file path on host
-// device hostDev; ok false when no mount holds it.
-func (ps prefixes) guest(path string, hostDev uint64) (string, uint64, bool) {
-	best := -1
+// guest returns the guest path and device of the host file path, inode
+// ino on host device hostDev; ok false when no mount holds it. Of the
+// mounts whose host directory holds path, the one with the longest is
+// taken; where there are several, the longest that holds inode ino there.
+func (ps prefixes) guest(path string, hostDev, ino uint64) (string, uint64, bool) {
+	best, n := -1, 0
 	for i, p := range ps {
 		if p.hostDev != hostDev || !under(path, p.dir) {
 			continue
 		}
+		n++
 		if best < 0 || len(p.dir) > len(ps[best].dir) {
 			best = i
 		}
@@ -125,9 +160,20 @@ func (ps prefixes) guest(path string, hostDev uint64) (string, uint64, bool) {
 	if best < 0 {
 		return "", 0, false
 	}
+	if n > 1 {
+		held := -1
+		for i, p := range ps {
+			if p.hostDev == hostDev && under(path, p.dir) && (held < 0 || len(p.dir) > len(ps[held].dir)) &&
+				p.holds(relTo(path, p.dir), ino) {
+				held = i
+			}
+		}
+		if held >= 0 {
+			best = held
+		}
+	}
 	p := ps[best]
-	rest := strings.TrimPrefix(path, p.dir)
-	rest = strings.TrimPrefix(rest, "/")
+	rest := relTo(path, p.dir)
 	switch {
 	case rest == "":
 		return p.point, p.dev, true
@@ -135,6 +181,12 @@ func (ps prefixes) guest(path string, hostDev uint64) (string, uint64, bool) {
 		return "/" + rest, p.dev, true
 	}
 	return p.point + "/" + rest, p.dev, true
+}
+
+// relTo returns path, which is dir or below it, relative to dir ("" for
+// dir itself).
+func relTo(path, dir string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(path, dir), "/")
 }
 
 // under reports whether path is dir or below it.
@@ -166,7 +218,8 @@ func (ps prefixes) mapsLine(line string) string {
 	if p, ok := strings.CutSuffix(path, " (deleted)"); ok {
 		path, suffix = p, " (deleted)"
 	}
-	gpath, dev, ok := ps.guest(path, unix.Mkdev(uint32(maj), uint32(min)))
+	ino, _ := strconv.ParseUint(f[4], 10, 64)
+	gpath, dev, ok := ps.guest(path, unix.Mkdev(uint32(maj), uint32(min)), ino)
 	if !ok {
 		if strings.HasPrefix(path, "/memfd:") {
 			return line // a memfd's name is no host path
