@@ -257,12 +257,34 @@ func sysIoctlCloexec(c *Call) Result {
 	case fioSetown, siocSpgrp:
 		return c.sysSocketSetown(int(fd), uint32(c.Args[1]), c.Args[2])
 	default:
-		if _, ok := pidfdNamespaceIoctls[uint32(c.Args[1])]; ok {
-			return c.pidfdNamespace(int(fd), uint32(c.Args[1]))
-		}
-		return c.inodeIoctl(int(fd), uint32(c.Args[1]))
+		return c.otherIoctl(int(fd), uint32(c.Args[1]))
 	}
 	return Result{Continue: true}
+}
+
+// isInodeIoctl reports whether cmd is one of the inode-changing ioctls
+// the filter sends (InodeIoctls).
+func isInodeIoctl(cmd uint32) bool {
+	for _, c := range InodeIoctls {
+		if uint32(c) == cmd {
+			return true
+		}
+	}
+	return false
+}
+
+// InodeIoctls change an inode through a descriptor that need not be open
+// for writing (owning the file is enough): the sentry serves them.
+var InodeIoctls = []uintptr{
+	0x40086602, // FS_IOC_SETFLAGS
+	0x40046602, // FS_IOC32_SETFLAGS
+	0x401c5820, // FS_IOC_FSSETXATTR
+	0x40087602, // FS_IOC_SETVERSION
+	0x40047602, // FS_IOC32_SETVERSION
+	0x800c6613, // FS_IOC_SET_ENCRYPTION_POLICY
+	0xc0506617, // FS_IOC_ADD_ENCRYPTION_KEY
+	0x40806685, // FS_IOC_ENABLE_VERITY
+	0x41009432, // FS_IOC_SETFSLABEL
 }
 
 // inodeArgSize is the size of the argument of the inode ioctls the sentry

@@ -20,21 +20,6 @@ const sysExecMarker = 0xbeef
 // traceExec is the RET_TRACE data the filter attaches to execve/execveat.
 const traceExec = 1
 
-// inodeIoctls change an inode through a descriptor that need not be open
-// for writing (owning the file is enough); the sentry refuses them on
-// read-only mounts.
-var inodeIoctls = []uintptr{
-	0x40086602, // FS_IOC_SETFLAGS
-	0x40046602, // FS_IOC32_SETFLAGS
-	0x401c5820, // FS_IOC_FSSETXATTR
-	0x40087602, // FS_IOC_SETVERSION
-	0x40047602, // FS_IOC32_SETVERSION
-	0x800c6613, // FS_IOC_SET_ENCRYPTION_POLICY
-	0xc0506617, // FS_IOC_ADD_ENCRYPTION_KEY
-	0x40806685, // FS_IOC_ENABLE_VERITY
-	0x41009432, // FS_IOC_SETFSLABEL
-}
-
 // tiocGptPeer is TIOCGPTPEER: it opens a pty's slave by descriptor, which
 // the descriptor table must see.
 const tiocGptPeer = 0x5441
@@ -154,6 +139,21 @@ func argIn(i int, vals ...uintptr) seccomp.SyscallRule {
 	return or
 }
 
+// nativeIoctlRule matches the ioctls that run natively: those of the
+// types sentry.NativeIoctlTypes and the commands sentry.NativeIoctls.
+func nativeIoctlRule() seccomp.SyscallRule {
+	or := argIn(1, sentry.NativeIoctls...).(seccomp.Or)
+	for _, typ := range sentry.NativeIoctlTypes {
+		var pa seccomp.PerArg
+		for j := range pa[:6] {
+			pa[j] = seccomp.AnyValue{}
+		}
+		pa[1] = seccomp.MaskedEqual(0xff00, typ)
+		or = append(or, pa)
+	}
+	return or
+}
+
 // BuildFilter returns the guest's seccomp program. The first matching rule
 // set decides; everything no set matches is sent to the sentry, which
 // serves it or answers ENOSYS (and counts it).
@@ -172,7 +172,7 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD, unix.F_GETFL,
 			unix.F_SETOWN, unix.F_SETOWN_EX),
 		unix.SYS_IOCTL: argIn(1, append(append([]uintptr{linux.FIOCLEX, linux.FIONCLEX, tiocGptPeer,
-			0x8901, 0x8902}, inodeIoctls...), sentry.PidfdNamespaceIoctls()...)...),
+			0x8901, 0x8902}, sentry.InodeIoctls...), append(sentry.PidfdNamespaceIoctls(), sentry.ServedIoctls()...)...)...),
 		// The options about credentials, which are the sentry's.
 		unix.SYS_PRCTL: argIn(0, sentry.PrctlOptions...),
 	})
@@ -201,7 +201,9 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		native.Set(nr, seccomp.MatchAll{})
 	}
 	native.Set(unix.SYS_FCNTL, seccomp.MatchAll{})
-	native.Set(unix.SYS_IOCTL, seccomp.MatchAll{})
+	// The ioctls known to be the guest's business (sentry/sys_ioctl.go);
+	// any other goes to the sentry, which answers ENOTTY for it.
+	native.Set(unix.SYS_IOCTL, nativeIoctlRule())
 	// clone of a thread without namespace flags; a new process is checked
 	// against RLIMIT_NPROC, namespace flags are EPERM (sentry/sys_proc.go).
 	native.Set(unix.SYS_CLONE, seccomp.PerArg{seccomp.MaskedEqual(cloneNamespaceFlags|unix.CLONE_THREAD, unix.CLONE_THREAD)})

@@ -108,3 +108,30 @@ func TestPrivilegedPorts(t *testing.T) {
 		expect(t, got, map[string]string{"bindtcp 81": c.want, "bindtcp 0": "ok"})
 	}
 }
+
+// TestIoctlAllowlist: an ioctl not known to be the guest's business never
+// runs natively (a filesystem's own ioctls, checked by the host with the
+// guest process's namespace capabilities, would let a user change
+// another's file); namespace ioctls reach the guest's own namespaces only.
+func TestIoctlAllowlist(t *testing.T) {
+	need(t)
+	for _, flags := range [][]string{nil, {"--user", "1000:1000"}} {
+		got := probe(t, flags,
+			"ioctl /etc/passwd 6609",     // EXT4_IOC_MIGRATE
+			"ioctl /etc/passwd 80086601", // FS_IOC_GETFLAGS
+			"ioctl /dev/null 5401",       // TCGETS
+			"nsioctl 5 b702",             // NS_GET_PARENT of its pid namespace
+			"nsioctl 9 b702",             // NS_GET_PARENT of its user namespace
+			"nsioctl 10 b701",            // NS_GET_USERNS of its UTS namespace
+			"nsioctl 10 b703")            // NS_GET_NSTYPE
+		expect(t, got, map[string]string{
+			"ioctl /etc/passwd 6609":     "ENOTTY",
+			"ioctl /etc/passwd 80086601": "ok",
+			"ioctl /dev/null 5401":       "ENOTTY",
+			"nsioctl 5 b702":             "EPERM",
+			"nsioctl 9 b702":             "EPERM",
+			"nsioctl 10 b701":            "ok",
+			"nsioctl 10 b703":            "ok",
+		})
+	}
+}

@@ -30,6 +30,10 @@ import (
 //	                     "ok OPENED[ ERRNO]" and holds them SECS seconds
 //	mknodreg DIR N SECS  mknod(S_IFREG) N files in DIR; prints "ok N" and
 //	                     waits SECS seconds
+//	ioctl PATH CMD       ioctl(CMD, hex) with a zeroed buffer on PATH opened
+//	                     O_RDONLY
+//	nsioctl NS CMD       ioctl(CMD, hex) on the caller's namespace NS
+//	                     (the pidfd index 1..10 of PIDFD_GET_*_NAMESPACE)
 //	bindtcp PORT         bind a TCP socket to 127.0.0.1:PORT
 //	pidfdns PID|self     pidfd_open(PID), then each PIDFD_GET_*_NAMESPACE
 //	                     ioctl; DETAIL lists NAME=ok|ERRNO
@@ -85,6 +89,40 @@ func fdOp(f []string) (string, bool) {
 		}
 		os.Stdout.WriteString("mknodreg: ok\n")
 		time.Sleep(time.Duration(secs * float64(time.Second)))
+		return "ok", true
+	case "ioctl":
+		cmd, _ := strconv.ParseUint(arg(2), 16, 32)
+		fd, err := unix.Open(arg(1), unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+		if err != nil {
+			return "open " + errName(err), true
+		}
+		defer unix.Close(fd)
+		var buf [256]byte
+		_, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), uintptr(cmd), uintptr(unsafe.Pointer(&buf[0])))
+		if e != 0 {
+			return errName(e), true
+		}
+		return "ok", true
+	case "nsioctl":
+		which, _ := strconv.Atoi(arg(1))
+		cmd, _ := strconv.ParseUint(arg(2), 16, 32)
+		pfd, err := unix.PidfdOpen(unix.Getpid(), 0)
+		if err != nil {
+			return "pidfd_open " + errName(err), true
+		}
+		defer unix.Close(pfd)
+		ns, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(pfd), uintptr(0xff00+which), 0)
+		if e != 0 {
+			return "ns " + errName(e), true
+		}
+		defer unix.Close(int(ns))
+		r, _, e := unix.Syscall(unix.SYS_IOCTL, ns, uintptr(cmd), 0)
+		if e != 0 {
+			return errName(e), true
+		}
+		if cmd == 0xb701 || cmd == 0xb702 {
+			unix.Close(int(r))
+		}
 		return "ok", true
 	case "bindtcp":
 		port, _ := strconv.Atoi(arg(1))
