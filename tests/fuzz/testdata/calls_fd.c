@@ -100,26 +100,40 @@ long c_ftruncate(char *desc, size_t n)
 	return ret(ftruncate(fd, l));
 }
 
+/* c_fcntl: the commands that send no signal. */
 long c_fcntl(char *desc, size_t n)
 {
 	int fd = pick_fd(), cmd;
-	long arg;
-	switch (rndn(9)) {
-	case 0: cmd = F_SETOWN; arg = pick_pid(); break;
-	case 1: cmd = F_SETSIG; arg = pick_sig(); break;
-	case 2: cmd = F_SETFL; arg = (chance(50) ? O_ASYNC : 0) | (chance(50) ? O_NONBLOCK : 0) | (chance(20) ? O_APPEND : 0) | (chance(10) ? O_NOATIME : 0); break;
-	case 3: cmd = F_SETFD; arg = rndn(2); break;
-	case 4: cmd = F_SETLEASE; arg = rndn(3); break;
-	case 5: cmd = F_NOTIFY; arg = rnd() & 0x8000003f; break;
-	case 6: cmd = F_SETPIPE_SZ; arg = 4096 << rndn(6); break;
-	case 7: cmd = F_ADD_SEALS; arg = rndn(32); break;
+	long arg, r;
+	switch (rndn(5)) {
+	case 0: cmd = F_SETFL; arg = (chance(50) ? O_NONBLOCK : 0) | (chance(20) ? O_APPEND : 0) | (chance(10) ? O_NOATIME : 0); break;
+	case 1: cmd = F_SETFD; arg = rndn(2); break;
+	case 2: cmd = F_SETPIPE_SZ; arg = 4096 << rndn(6); break;
+	case 3: cmd = F_ADD_SEALS; arg = rndn(32); break;
 	default: cmd = F_DUPFD; arg = rndn(64); break;
 	}
 	D("%d[%s], %d, %ld", fd, fd_tag(fd), cmd, arg);
-	long r = ret(fcntl(fd, cmd, arg));
+	r = ret(fcntl(fd, cmd, arg));
 	if (cmd == F_DUPFD && r >= 0)
 		pool_add(r, "dup:%s", fd_tag(fd));
 	return r;
+}
+
+/* c_setown: the commands that make the host kernel signal a descriptor's
+ * owner: F_SETOWN, F_SETSIG, O_ASYNC, leases, dnotify. */
+long c_setown(char *desc, size_t n)
+{
+	int fd = pick_fd(), cmd;
+	long arg;
+	switch (rndn(5)) {
+	case 0: cmd = F_SETOWN; arg = pick_pid(); break;
+	case 1: cmd = F_SETSIG; arg = pick_sig(); break;
+	case 2: cmd = F_SETFL; arg = O_ASYNC | (chance(50) ? O_NONBLOCK : 0); break;
+	case 3: cmd = F_SETLEASE; arg = rndn(3); break;
+	default: cmd = F_NOTIFY; arg = rnd() & 0x8000003f; break;
+	}
+	D("%d[%s], %d, %ld", fd, fd_tag(fd), cmd, arg);
+	return ret(fcntl(fd, cmd, arg));
 }
 
 long c_dup(char *desc, size_t n)

@@ -3,7 +3,10 @@
  * deadline, and reports on fd 2.
  *
  * usage: fuzz seed=N time=SECONDS children=K ops=N base=HOSTDIR log=DIR
- *             [calls=a,b,...] [skip=a,b,...] [only=SLOT:GEN]
+ *             [calls=a,b,...] [skip=a,b,...] [only=SLOT:GEN] [nocont=1]
+ *
+ * nocont=1: the parent does not SIGCONT stopped children (to tell a hang
+ * of the sentry's kill from one of the children).
  */
 #include "fuzz.h"
 #include <signal.h>
@@ -30,7 +33,7 @@ static struct shared *sh;
 static int enabled[MAX_CALLS], nenabled;
 static unsigned long long seed;
 static const char *logdir = "/log";
-static int ops = 3000;
+static int ops = 3000, nocont;
 
 static void report(const char *fmt, ...)
 {
@@ -155,6 +158,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "calls") && *v) callsl = v;
 		else if (!strcmp(argv[i], "skip") && *v) skip = v;
 		else if (!strcmp(argv[i], "only") && *v) only = v;
+		else if (!strcmp(argv[i], "nocont")) nocont = atoi(v);
 	}
 	if (nchildren < 1 || nchildren > MAX_CHILDREN)
 		nchildren = 4;
@@ -206,7 +210,7 @@ int main(int argc, char **argv)
 				running++;
 			}
 		}
-		if (t - cont > 0.2) {
+		if (nocont == 0 && t - cont > 0.2) {
 			/* A child that stopped itself goes on. */
 			for (int i = 0; i < nchildren; i++)
 				if (slots[i].pid > 0)
