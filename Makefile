@@ -5,6 +5,11 @@
 #                tests in ./tests/... against the rootfs cache (built if missing);
 #                then the guest tests that drive the tracer and the servers
 #                hardest against a -race build of vkernel (guest-race)
+#   make fuzz [FUZZ_TIME=3600s]
+#                the random-syscall fuzzer (tests/fuzz) as root, then as user
+#                1000:1000, FUZZ_TIME each (default 60s); fails if the guest
+#                reached the host; VKERNEL_FUZZ_SEED, _CALLS, _SKIP: see
+#                tests/fuzz/doc.go
 #   make bench   native vs vkernel timings on the bookworm rootfs
 #   make rootfs  build the rootfs cache only
 #   make conformance [MODULES="test_os test_stat"] [CONFORMANCE_USER=1000:1000]
@@ -30,7 +35,9 @@ RACE_GUEST_TESTS  := TestExecSwap|TestExecRace|TestVforkExec|TestSignalBlockedFi
 
 export VKERNEL_ROOTFS
 
-.PHONY: all build deps test unit guest-test guest-race rootfs rootfs-python conformance bench clean
+FUZZ_TIME      ?= 60s
+
+.PHONY: all build deps test unit guest-test guest-race fuzz rootfs rootfs-python conformance bench clean
 
 all: build
 
@@ -63,9 +70,15 @@ unit:
 	else echo "no packages under $(RACE_PATTERNS) yet: skipping -race"; fi
 	$(GO) test $$($(GO) list ./... | grep -v '^vkernel/tests/')
 
+# Every guest-level package but the fuzzer, which make fuzz runs.
 guest-test: build rootfs
 	VKERNEL_BIN=$(VKERNEL_BIN) VKERNEL_ROOTFS=$(VKERNEL_ROOTFS) \
-		$(GO) test -count=1 -timeout 15m ./tests/...
+		$(GO) test -count=1 -timeout 15m $$($(GO) list ./tests/... | grep -v '^vkernel/tests/fuzz$$')
+
+# The driver bounds each run itself (FUZZ_TIME plus 90s, then a kill).
+fuzz: build rootfs
+	VKERNEL_BIN=$(VKERNEL_BIN) VKERNEL_ROOTFS=$(VKERNEL_ROOTFS) VKERNEL_FUZZ_TIME=$(FUZZ_TIME) \
+		$(GO) test -count=1 -timeout 0 -v -run TestFuzz ./tests/fuzz/
 
 guest-race: rootfs
 	$(GO) build -race -o $(RACE_BIN) ./cmd/vkernel
