@@ -48,10 +48,17 @@ func (c *Call) placeFetched(h int) (*vfs.File, fetchedKind) {
 	if f := c.Task.Kernel().vfsFileOf(h); f != nil {
 		return f, fetchedVFS
 	}
+	return nil, hostKind(h)
+}
+
+// hostKind classifies host descriptor h, which is no VFS file's (or a VFS
+// file reopened through /proc/self/fd/N, which stands for the object):
+// the guest's own object or a host one.
+func hostKind(h int) fetchedKind {
 	if internalObject(h) && !inheritedObject(h) {
-		return nil, fetchedGuest
+		return fetchedGuest
 	}
-	return nil, fetchedHost
+	return fetchedHost
 }
 
 // vfsFileOf returns the VFS file, in any task's table, whose host

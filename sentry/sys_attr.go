@@ -68,6 +68,16 @@ func (c *Call) setattrAt(dirfd int32, i int, flags int, sa *vfs.SetAttr) Result 
 // put a VFS file at that number in between); a host object outside every
 // mount is not changed (EPERM).
 func (c *Call) setattrFD(fd int, sa *vfs.SetAttr) Result {
+	if f, ok := c.Task.FDs().Get(fd); ok {
+		reopened, h := f.Reopened(), f.HostFD()
+		if reopened && f.Flags&unix.O_PATH == 0 {
+			// A pipe, a socket, a host file reopened through
+			// /proc/self/fd/N: the object, not the link, changes.
+			defer f.DecRef()
+			return c.setattrHost(h, nil, sa)
+		}
+		f.DecRef()
+	}
 	vd, ok, err := c.fdVDNoPath(fd)
 	if err != nil {
 		return Errno(err)
@@ -81,17 +91,30 @@ func (c *Call) setattrFD(fd int, sa *vfs.SetAttr) Result {
 	}
 	defer unix.Close(h)
 	f, kind := c.placeFetched(h)
-	switch kind {
-	case fetchedVFS:
+	if kind == fetchedVFS {
 		defer f.DecRef()
 		if f.Flags&unix.O_PATH != 0 {
 			return Errno(unix.EBADF)
 		}
-		return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), f.VD, sa))
-	case fetchedGuest:
-		return Errno(c.asGuest(func() error { return hostSetattr(h, sa) }))
+		if !f.Reopened() {
+			return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), f.VD, sa))
+		}
 	}
-	return Errno(unix.EPERM)
+	return c.setattrHost(h, &kind, sa)
+}
+
+// setattrHost applies sa to host descriptor h, an object outside the VFS
+// (kind, when known, says which; hostobj.go): the guest's own under its
+// host identity, a host object never (EPERM).
+func (c *Call) setattrHost(h int, kind *fetchedKind, sa *vfs.SetAttr) Result {
+	if kind == nil || *kind == fetchedVFS {
+		k := hostKind(h)
+		kind = &k
+	}
+	if *kind != fetchedGuest {
+		return Errno(unix.EPERM)
+	}
+	return Errno(c.asGuest(func() error { return hostSetattr(h, sa) }))
 }
 
 // hostSetattr applies sa to a host descriptor.

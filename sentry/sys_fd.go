@@ -330,6 +330,14 @@ func (c *Call) inodeIoctl(fd int, cmd uint32) Result {
 		}
 	}
 	defer unix.Close(h)
+	if f != nil && f.Reopened() {
+		// An object reopened through /proc/self/fd/N: not the link's
+		// filesystem's, and a host object's never changed.
+		if hostKind(h) != fetchedGuest {
+			return Errno(unix.EPERM)
+		}
+		f = nil
+	}
 	if f != nil && f.VD.Mount.ReadOnly() {
 		return Errno(unix.EROFS)
 	}

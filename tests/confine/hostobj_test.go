@@ -111,6 +111,8 @@ func TestFetchedDescriptors(t *testing.T) {
 				w = "EBADF"
 			}
 			want["fdattr 0 "+op] = w
+			// The same, reopened through /proc/self/fd/0.
+			want["reopenattr 0 "+op] = w
 			// A received copy of a :ro mount's file.
 			want["recvattr "+g+"/ro/victim "+op] = "!ok"
 			if user != "" {

@@ -16,6 +16,7 @@ import (
 //	recvattr PATH OP     open PATH O_RDONLY, pass the descriptor to itself
 //	                     with SCM_RIGHTS, close the original, OP on the copy
 //	pipeattr OP          OP on a pipe the guest made
+//	reopenattr N OP      OP on /proc/self/fd/N opened O_RDONLY
 //
 // OP is fchmod (04777), fchown (1234:1234), futimens (1 s), fsetflags
 // (FS_IOC_SETFLAGS with FS_NODUMP_FL added), fimmutable (FS_IMMUTABLE_FL
@@ -60,6 +61,13 @@ func fdOp(f []string) (string, bool) {
 		}
 		defer unix.Close(got)
 		return result("", attrOp(got, arg(2))), true
+	case "reopenattr":
+		fd, err := unix.Open("/proc/self/fd/"+arg(1), unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+		if err != nil {
+			return "open " + errName(err), true
+		}
+		defer unix.Close(fd)
+		return result("", attrOp(fd, arg(2))), true
 	case "pipeattr":
 		var p [2]int
 		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
