@@ -125,3 +125,26 @@ func TestCounting(t *testing.T) {
 		t.Errorf("sections out of order (%d %d %d):\n%s", i, j, k, out)
 	}
 }
+
+// The cost of counting, off and on: a counter, and a timed call.
+func BenchmarkCounting(b *testing.B) {
+	g := NewGroup("bench")
+	c := g.Counter("n")
+	calls := NewCalls("bench calls", 1, func(int) string { return "call" })
+	was := on.Load()
+	defer on.Store(was)
+	for _, enabled := range []bool{false, true} {
+		on.Store(enabled)
+		name := map[bool]string{false: "off", true: "on"}[enabled]
+		b.Run(name+"/counter", func(b *testing.B) {
+			for b.Loop() {
+				c.Inc()
+			}
+		})
+		b.Run(name+"/call", func(b *testing.B) {
+			for b.Loop() {
+				calls.Done(0, calls.Start(), Answered)
+			}
+		})
+	}
+}
