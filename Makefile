@@ -26,12 +26,12 @@ VKERNEL_ROOTFS ?= /var/tmp/vkernel-rootfs
 VKERNEL_BIN    := $(CURDIR)/bin/vkernel
 BENCH_N        ?= 5
 # Unit packages with concurrency, run under the race detector (needs cgo).
-RACE_PATTERNS  := ./sentry/... ./dirfs/...
+RACE_PATTERNS  := ./sentry/... ./dirfs/... ./stats/...
 # Guest tests run against a -race vkernel: concurrent execs, signals in
 # blocked calls, threads, vfork (a race report fails the run: it goes to
 # the guest's stderr and sets the exit status).
 RACE_BIN          := $(CURDIR)/bin/vkernel-race
-RACE_GUEST_TESTS  := TestExecSwap|TestExecRace|TestVforkExec|TestSignalBlockedFifoOpen|TestKillPermission|TestProcThreads|TestPeerCredentials|TestNproc|TestThreadCreds
+RACE_GUEST_TESTS  := TestExecSwap|TestExecRace|TestVforkExec|TestSignalBlockedFifoOpen|TestKillPermission|TestProcThreads|TestPeerCredentials|TestNproc|TestThreadCreds|TestStats
 
 export VKERNEL_ROOTFS
 

@@ -9,6 +9,7 @@ import (
 // Setattr implements vfs.Vnode.Setattr. Ownership first, since a chown
 // clears the set-id bits a mode change in the same call may set.
 func (n *node) Setattr(sa *vfs.SetAttr) error {
+	count(opSetattr)
 	if n.fs.opts.ReadOnly {
 		return unix.EROFS
 	}
@@ -26,6 +27,7 @@ func (n *node) Setattr(sa *vfs.SetAttr) error {
 		if sa.Mask&vfs.SetGID != 0 {
 			gid = int(sa.GID)
 		}
+		host(opSetattr, hFchownat)
 		if err := unix.Fchownat(fd, "", uid, gid, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			return errno(err)
 		}
@@ -34,6 +36,7 @@ func (n *node) Setattr(sa *vfs.SetAttr) error {
 		if n.typ == unix.S_IFLNK {
 			return unix.EOPNOTSUPP // as fchmodat(AT_SYMLINK_NOFOLLOW)
 		}
+		host(opSetattr, hFchmodat)
 		if err := unix.Fchmodat(unix.AT_FDCWD, procPath(fd), sa.Mode&07777, 0); err != nil {
 			return errno(err)
 		}
@@ -72,10 +75,13 @@ func (n *node) truncate(nfd int, size int64) error {
 		return unix.EINVAL
 	}
 	fd, err := unix.Open(procPath(nfd), unix.O_WRONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	host(opSetattr, hOpen)
 	if err != nil {
 		return errno(err)
 	}
 	defer unix.Close(fd)
+	host(opSetattr, hFtruncate)
+	host(opSetattr, hClose)
 	return errno(unix.Ftruncate(fd, size))
 }
 
@@ -84,8 +90,10 @@ func (n *node) truncate(nfd int, size int64) error {
 // kernels without it.
 func (n *node) utimes(fd int, times []unix.Timespec) error {
 	err := unix.UtimesNanoAt(fd, "", times, unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+	host(opSetattr, hUtimensat)
 	if err == unix.EINVAL || err == unix.EBADF {
 		err = unix.UtimesNanoAt(unix.AT_FDCWD, procPath(fd), times, 0)
+		host(opSetattr, hUtimensat)
 	}
 	return errno(err)
 }
@@ -97,6 +105,8 @@ func (n *node) Getxattr(name string, buf []byte) (int, error) {
 		return 0, err
 	}
 	defer n.done()
+	count(opXattr)
+	host(opXattr, hXattr)
 	sz, err := unix.Getxattr(procPath(fd), name, buf)
 	return sz, errno(err)
 }
@@ -111,6 +121,8 @@ func (n *node) Setxattr(name string, value []byte, flags int) error {
 		return err
 	}
 	defer n.done()
+	count(opXattr)
+	host(opXattr, hXattr)
 	return errno(unix.Setxattr(procPath(fd), name, value, flags))
 }
 
@@ -121,6 +133,8 @@ func (n *node) Listxattr(buf []byte) (int, error) {
 		return 0, err
 	}
 	defer n.done()
+	count(opXattr)
+	host(opXattr, hXattr)
 	sz, err := unix.Listxattr(procPath(fd), buf)
 	return sz, errno(err)
 }
@@ -135,5 +149,7 @@ func (n *node) Removexattr(name string) error {
 		return err
 	}
 	defer n.done()
+	count(opXattr)
+	host(opXattr, hXattr)
 	return errno(unix.Removexattr(procPath(fd), name))
 }

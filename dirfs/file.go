@@ -23,6 +23,8 @@ func (f *file) Close() error {
 		return nil
 	}
 	err := unix.Close(f.fd)
+	count(opFileClose)
+	host(opFileClose, hClose)
 	f.fd = -1
 	return errno(err)
 }
@@ -55,6 +57,7 @@ func writes(flags int) bool {
 // only ever opened with O_PATH; the host refuses the rest (ELOOP) and so
 // do we, first.
 func (n *node) Open(flags int) (vfs.FileImpl, error) {
+	count(opOpen)
 	if flags&unix.O_PATH != 0 {
 		flags &= unix.O_PATH | unix.O_DIRECTORY
 	} else {
@@ -75,6 +78,7 @@ func (n *node) Open(flags int) (vfs.FileImpl, error) {
 	}
 	defer n.done()
 	fd, err := unix.Open(procPath(nfd), flags|unix.O_CLOEXEC, 0)
+	host(opOpen, hOpen)
 	if err != nil {
 		return nil, errno(err)
 	}
@@ -118,6 +122,7 @@ func (n *node) mayOpenDevice() error {
 		}
 		defer n.done()
 		var st unix.Stat_t
+		host(opOpen, hFstat)
 		if err := unix.Fstat(fd, &st); err != nil {
 			return errno(err)
 		}

@@ -142,6 +142,7 @@ func (fs *FS) RevalidateWindow() time.Duration {
 // valid iff the host's parent still holds, under name, the same (dev, ino,
 // type); a negative entry is valid iff the host answers ENOENT.
 func (fs *FS) Revalidate(parent vfs.Vnode, name string, child vfs.Vnode) bool {
+	count(opRevalidate)
 	p, ok := parent.(*node)
 	if !ok || !validName(name) {
 		return false
@@ -153,6 +154,7 @@ func (fs *FS) Revalidate(parent vfs.Vnode, name string, child vfs.Vnode) bool {
 	defer p.done()
 	var st unix.Stat_t
 	err = unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+	host(opRevalidate, hFstatat)
 	if child == nil {
 		return err == unix.ENOENT
 	}

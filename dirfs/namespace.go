@@ -33,9 +33,11 @@ func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.
 		return nil, nil, err
 	}
 	defer n.done()
+	count(opCreate)
 	flags &^= unix.O_PATH | unix.O_DIRECTORY | unix.O_TMPFILE | unix.O_TRUNC
 	fd := -1
 	as, err := n.fs.create(cred, mode, func() (err error) {
+		host(opCreate, hOpenat2)
 		fd, err = unix.Openat2(dirfd, name, &unix.OpenHow{
 			Flags:   uint64(flags | unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_CLOEXEC),
 			Mode:    uint64(mode & 07777),
@@ -47,6 +49,8 @@ func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.
 		return nil, nil, errno(err)
 	}
 	// The vnode's O_PATH descriptor names the very inode just created.
+	host(opCreate, hOpen)
+	host(opCreate, hFstat)
 	pfd, err := unix.Open(procPath(fd), unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		unix.Close(fd)
@@ -84,9 +88,11 @@ func (n *node) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.F
 		return nil, nil, err
 	}
 	defer n.done()
+	count(opTmpfile)
 	flags &^= unix.O_PATH | unix.O_DIRECTORY | unix.O_TMPFILE | unix.O_CREAT | unix.O_TRUNC | unix.O_NOFOLLOW
 	fd := -1
 	as, err := n.fs.create(cred, mode, func() (err error) {
+		host(opTmpfile, hOpenat2)
 		fd, err = unix.Openat2(dirfd, ".", &unix.OpenHow{
 			Flags:   uint64(flags | unix.O_TMPFILE | unix.O_CLOEXEC),
 			Mode:    uint64(mode & 07777),
@@ -98,6 +104,8 @@ func (n *node) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.F
 		return nil, nil, errno(err)
 	}
 	// The vnode's O_PATH descriptor names the unnamed inode itself.
+	host(opTmpfile, hOpen)
+	host(opTmpfile, hFstat)
 	pfd, err := unix.Open(procPath(fd), unix.O_PATH|unix.O_CLOEXEC, 0)
 	if err != nil {
 		unix.Close(fd)
@@ -124,7 +132,8 @@ func (n *node) Mkdir(name string, mode uint32, cred *vfs.Cred) error {
 		return err
 	}
 	defer n.done()
-	as, err := n.fs.create(cred, mode, func() error { return unix.Mkdirat(fd, name, mode&07777) })
+	count(opMkdir)
+	as, err := n.fs.create(cred, mode, func() error { host(opMkdir, hMkdirat); return unix.Mkdirat(fd, name, mode&07777) })
 	if err != nil || as {
 		return errno(err)
 	}
@@ -151,7 +160,8 @@ func (n *node) Mknod(name string, mode uint32, dev uint64, cred *vfs.Cred) error
 	default:
 		return unix.EINVAL
 	}
-	as, err := n.fs.create(cred, mode, func() error { return unix.Mknodat(fd, name, mode, int(dev)) })
+	count(opMknod)
+	as, err := n.fs.create(cred, mode, func() error { host(opMknod, hMknodat); return unix.Mknodat(fd, name, mode, int(dev)) })
 	if err != nil || as {
 		return errno(err)
 	}
@@ -165,7 +175,8 @@ func (n *node) Symlink(name, target string, cred *vfs.Cred) error {
 		return err
 	}
 	defer n.done()
-	as, err := n.fs.create(cred, 0o777, func() error { return unix.Symlinkat(target, fd, name) })
+	count(opSymlink)
+	as, err := n.fs.create(cred, 0o777, func() error { host(opSymlink, hSymlinkat); return unix.Symlinkat(target, fd, name) })
 	if err != nil || as {
 		return errno(err)
 	}
@@ -180,10 +191,12 @@ func (n *node) ownChild(name string, typ, mode uint32, cred *vfs.Cred) error {
 		return nil
 	}
 	fd, err := n.openChild(name)
+	host(opOwn, hOpenat2)
 	if err != nil {
 		return errno(err)
 	}
 	c, err := n.fs.newNode(fd)
+	host(opOwn, hFstat)
 	if err != nil {
 		unix.Close(fd)
 		return errno(err)
@@ -218,6 +231,7 @@ func (fs *FS) own(c, dir *node, mode uint32, cred *vfs.Cred) error {
 	if !fs.needOwn(mode, cred) {
 		return nil
 	}
+	count(opOwn)
 	cfd, err := c.use()
 	if err != nil {
 		return err
@@ -230,6 +244,8 @@ func (fs *FS) own(c, dir *node, mode uint32, cred *vfs.Cred) error {
 			return err
 		}
 		var pst unix.Stat_t
+		host(opOwn, hFstat)
+		host(opOwn, hFchownat)
 		if unix.Fstat(dirfd, &pst) == nil && pst.Mode&unix.S_ISGID != 0 {
 			gid = -1 // the host gave the directory's group, as Linux does
 		}
@@ -243,6 +259,7 @@ func (fs *FS) own(c, dir *node, mode uint32, cred *vfs.Cred) error {
 		return nil
 	}
 	var st unix.Stat_t
+	host(opOwn, hFstat)
 	if err := unix.Fstat(cfd, &st); err != nil {
 		return errno(err)
 	}
@@ -253,6 +270,7 @@ func (fs *FS) own(c, dir *node, mode uint32, cred *vfs.Cred) error {
 	if st.Mode&07777 == want {
 		return nil
 	}
+	host(opOwn, hFchmodat)
 	return errno(unix.Fchmodat(unix.AT_FDCWD, procPath(cfd), want, 0))
 }
 
@@ -278,8 +296,11 @@ func (n *node) Link(name string, target vfs.Vnode) error {
 		return err
 	}
 	defer t.done()
+	count(opLink)
+	host(opLink, hLinkat)
 	err = unix.Linkat(tfd, "", dirfd, name, unix.AT_EMPTY_PATH)
 	if err == unix.ENOENT || err == unix.EPERM {
+		host(opLink, hLinkat)
 		// Without CAP_DAC_READ_SEARCH, AT_EMPTY_PATH is refused with
 		// ENOENT; the magic link names the same inode.
 		err = unix.Linkat(unix.AT_FDCWD, procPath(tfd), dirfd, name, unix.AT_SYMLINK_FOLLOW)
@@ -294,6 +315,8 @@ func (n *node) Unlink(name string) error {
 		return err
 	}
 	defer n.done()
+	count(opUnlink)
+	host(opUnlink, hUnlinkat)
 	return errno(unix.Unlinkat(fd, name, 0))
 }
 
@@ -304,6 +327,8 @@ func (n *node) Rmdir(name string) error {
 		return err
 	}
 	defer n.done()
+	count(opRmdir)
+	host(opRmdir, hUnlinkat)
 	return errno(unix.Unlinkat(fd, name, unix.AT_REMOVEDIR))
 }
 
@@ -329,5 +354,7 @@ func (n *node) Rename(oldName string, newDir vfs.Vnode, newName string, flags ui
 		return err
 	}
 	defer nd.done()
+	count(opRename)
+	host(opRename, hRenameat2)
 	return errno(unix.Renameat2(ofd, oldName, nfd, newName, uint(flags)))
 }

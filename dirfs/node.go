@@ -76,12 +76,14 @@ func (n *node) done() {
 func (n *node) closeFD() {
 	if n.state.CompareAndSwap(nodeReleased, nodeReleased|nodeClosed) {
 		unix.Close(n.fd)
+		host(opRelease, hClose)
 	}
 }
 
 // Release implements vfs.Vnode.Release: the descriptor is closed now, or
 // by the last operation still using it. A second Release does nothing.
 func (n *node) Release() {
+	count(opRelease)
 	n.state.Or(nodeReleased)
 	n.closeFD()
 }
@@ -106,6 +108,7 @@ func (n *node) openChild(name string) (int, error) {
 
 // Lookup implements vfs.Vnode.Lookup.
 func (n *node) Lookup(name string) (vfs.Vnode, error) {
+	count(opLookup)
 	if n.typ != unix.S_IFDIR {
 		return nil, unix.ENOTDIR
 	}
@@ -113,10 +116,12 @@ func (n *node) Lookup(name string) (vfs.Vnode, error) {
 		return nil, err
 	}
 	fd, err := n.openChild(name)
+	host(opLookup, hOpenat2)
 	if err != nil {
 		return nil, errno(err)
 	}
 	c, err := n.fs.newNode(fd)
+	host(opLookup, hFstat)
 	if err != nil {
 		unix.Close(fd)
 		return nil, errno(err)
@@ -126,6 +131,7 @@ func (n *node) Lookup(name string) (vfs.Vnode, error) {
 
 // Getattr implements vfs.Vnode.Getattr.
 func (n *node) Getattr() (vfs.Attr, error) {
+	count(opGetattr)
 	fd, err := n.use()
 	if err != nil {
 		return vfs.Attr{}, err
@@ -134,6 +140,7 @@ func (n *node) Getattr() (vfs.Attr, error) {
 	var sx unix.Statx_t
 	err = unix.Statx(fd, "", unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW|unix.AT_STATX_SYNC_AS_STAT,
 		unix.STATX_BASIC_STATS|unix.STATX_BTIME, &sx)
+	host(opGetattr, hStatx)
 	if err != nil {
 		return vfs.Attr{}, errno(err)
 	}
@@ -167,6 +174,7 @@ func ts(t unix.StatxTimestamp) unix.Timespec {
 // Readdir implements vfs.Vnode.Readdir with getdents64 on a fresh
 // directory descriptor, in the host's order.
 func (n *node) Readdir() ([]vfs.DirEntry, error) {
+	count(opReaddir)
 	if n.typ != unix.S_IFDIR {
 		return nil, unix.ENOTDIR
 	}
@@ -176,14 +184,17 @@ func (n *node) Readdir() ([]vfs.DirEntry, error) {
 	}
 	defer n.done()
 	dfd, err := unix.Open(procPath(fd), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	host(opReaddir, hOpen)
 	if err != nil {
 		return nil, errno(err)
 	}
+	defer host(opReaddir, hClose)
 	defer unix.Close(dfd)
 	var ents []vfs.DirEntry
 	buf := make([]byte, 32<<10)
 	for {
 		nb, err := unix.Getdents(dfd, buf)
+		host(opReaddir, hGetdents)
 		if err != nil {
 			return nil, errno(err)
 		}
@@ -221,6 +232,7 @@ func parseDirents(b []byte, ents []vfs.DirEntry) []vfs.DirEntry {
 
 // Readlink implements vfs.Vnode.Readlink.
 func (n *node) Readlink() (string, error) {
+	count(opReadlink)
 	if n.typ != unix.S_IFLNK {
 		return "", unix.EINVAL
 	}
@@ -232,6 +244,7 @@ func (n *node) Readlink() (string, error) {
 	for size := 256; ; size *= 2 {
 		buf := make([]byte, size)
 		nb, err := unix.Readlinkat(fd, "", buf)
+		host(opReadlink, hReadlinkat)
 		if err != nil {
 			return "", errno(err)
 		}
@@ -243,12 +256,14 @@ func (n *node) Readlink() (string, error) {
 
 // Statfs implements vfs.Vnode.Statfs.
 func (n *node) Statfs() (unix.Statfs_t, error) {
+	count(opStatfs)
 	var sf unix.Statfs_t
 	fd, err := n.use()
 	if err != nil {
 		return sf, err
 	}
 	defer n.done()
+	host(opStatfs, hFstatfs)
 	if err := unix.Fstatfs(fd, &sf); err != nil {
 		return sf, errno(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"vkernel/sentry"
 	"vkernel/sentry/fsimpl/procfs"
 	"vkernel/sentry/vfs"
+	"vkernel/stats"
 )
 
 // Config is everything `vkernel run` needs.
@@ -34,6 +35,10 @@ type Config struct {
 	Hostname string
 	// Strace receives a line per intercepted call when set.
 	Strace io.Writer
+	// Stats, when set, receives at exit the report of what vkernel did
+	// (package stats): served calls and their cost, dirfs's host calls,
+	// the name cache, ptrace stops. Counting is on only when it is set.
+	Stats io.Writer
 	// Cred is the identity the guest starts with.
 	Cred *sentry.Creds
 	// Shares are the host directories the guest may mount with dirfs.
@@ -107,6 +112,11 @@ func Run(cfg Config) (int, error) {
 	}
 	if cfg.PidsMax < 0 || cfg.PidsMax > 0 && cfg.PidsMax < MinPidsMax {
 		return 0, fmt.Errorf("--pids-max %d: vkernel needs at least %d (0: no bound)", cfg.PidsMax, MinPidsMax)
+	}
+	if cfg.Stats != nil {
+		// Every boot of the run is counted, and reported once.
+		stats.Enable()
+		defer stats.Report(cfg.Stats)
 	}
 	for {
 		code, reboot, err := boot(cfg)

@@ -8,6 +8,7 @@ import (
 	"gvisor.dev/gvisor/pkg/abi/linux"
 
 	"vkernel/sentry"
+	"vkernel/stats"
 )
 
 // Without the network poller (servePolled), the notification servers form
@@ -52,7 +53,7 @@ func (m *Machine) serve() {
 			m.pool.idle.Add(1)
 			go m.serve()
 		}
-		m.handle(&n)
+		m.handle(&n, servedCalls.Start())
 		if m.pool.idle.Load() >= maxIdle && m.pool.total.Load() > minServers {
 			m.pool.total.Add(-1)
 			return
@@ -61,12 +62,13 @@ func (m *Machine) serve() {
 	}
 }
 
-// handle answers one notification.
-func (m *Machine) handle(n *linux.SeccompNotif) {
+// handle answers one notification, received at t0 (servedCalls.Start).
+func (m *Machine) handle(n *linux.SeccompNotif, t0 int64) {
 	tid := int(n.Pid)
 	debugf("notif %d nr %d", tid, n.Data.Nr)
 	if n.Data.Nr == sysExecMarker {
 		m.execMarker(tid, n.ID)
+		servedCalls.Done(execMarkerRow, t0, stats.Answered)
 		return
 	}
 	task := m.kernel.Task(tid)
@@ -78,6 +80,7 @@ func (m *Machine) handle(n *linux.SeccompNotif) {
 	}
 	if task == nil {
 		m.l.send(n.ID, 0, unix.ESRCH, false)
+		servedCalls.Done(callRow(n.Data.Nr), t0, stats.Failed)
 		return
 	}
 	// A call interrupted for a signal that a sibling took was restarted.
@@ -93,12 +96,19 @@ func (m *Machine) handle(n *linux.SeccompNotif) {
 	if !mayBlock[n.Data.Nr] {
 		r := m.kernel.Handle(c)
 		m.l.send(n.ID, r.Val, r.Errno, r.Continue)
+		if t0 != 0 {
+			servedCalls.Done(callRow(n.Data.Nr), t0, outcome(r))
+		}
 		return
 	}
 	w := m.watchBlocked(tid, n.ID, interruptible[n.Data.Nr])
 	fds.w = w
 	c.Interrupt = w
-	w.finish(m.kernel.Handle(c))
+	r := m.kernel.Handle(c)
+	w.finish(r)
+	if t0 != 0 {
+		servedCalls.Done(callRow(n.Data.Nr), t0, outcome(r))
+	}
 }
 
 // notifFDs moves descriptors in and out of the caller of one notification.

@@ -67,10 +67,11 @@ func (m *Machine) servePolled() error {
 			if rerr != nil {
 				continue
 			}
+			t0 := servedCalls.Start()
 			if mayBlock[n.Data.Nr] {
-				go m.handle(n)
+				go m.handle(n, t0)
 			} else {
-				m.handle(n)
+				m.handle(n, t0)
 			}
 		}
 	}()

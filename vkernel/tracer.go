@@ -82,6 +82,7 @@ func (t *tracer) loop() {
 
 func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	debugf("exited %d: %#x", tid, uint32(ws))
+	stopExitedThread.Inc()
 	t.m.execs.forget(tid)
 	t.siblingGone(tid)
 	delete(t.heldBy, tid)
@@ -109,10 +110,12 @@ func (t *tracer) resume(tid, sig int) {
 
 func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	if t.siblingStopped(tid, ws) {
+		stopHeld.Inc()
 		return
 	}
 	sig := ws.StopSignal()
 	if sig == unix.SIGTRAP|0x80 {
+		stopSyscallExit.Inc()
 		t.m.syscallExitStop(t, tid)
 		return
 	}
@@ -121,6 +124,7 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 	case unix.PTRACE_EVENT_STOP:
 		if !t.started[tid] {
 			// A new thread's first stop.
+			stopNewThread.Inc()
 			if t.k.Task(tid) == nil {
 				t.orphans[tid] = true
 				return
@@ -132,20 +136,27 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 		switch sig {
 		case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
 			// Group stop: stay stopped until SIGCONT, as job control wants.
+			stopGroup.Inc()
 			unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_LISTEN, uintptr(tid), 0, 0, 0, 0)
 		default:
+			stopOther.Inc()
 			t.resume(tid, 0)
 		}
 	case unix.PTRACE_EVENT_FORK, unix.PTRACE_EVENT_VFORK, unix.PTRACE_EVENT_CLONE:
+		countForkEvent(event)
 		t.forked(tid, event)
 	case unix.PTRACE_EVENT_EXEC:
+		stopExec.Inc()
 		t.m.execEvent(t, tid)
 	case unix.PTRACE_EVENT_SECCOMP:
+		stopSeccomp.Inc()
 		t.m.execStop(t, tid)
 	case 0:
 		// Signal-delivery stop.
+		stopSignal.Inc()
 		t.resume(tid, t.signalStop(tid, sig))
 	default:
+		stopOther.Inc()
 		t.resume(tid, 0)
 	}
 }

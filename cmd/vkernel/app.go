@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"strconv"
@@ -67,12 +68,12 @@ var defaultFlagString = cli.FlagStringer
 
 // flagString is a flag's help line: urfave/cli's, without the
 // "[ --flag X ]" it appends to a repeatable flag (the usage says
-// "repeatable"), and --strace as what it takes: --strace or --strace=FILE
-// (preprocessArgs turns a lone --strace into --strace=-).
+// "repeatable"), and --strace and --stats as what they take: --strace or
+// --strace=FILE (preprocessArgs turns a lone --strace into --strace=-).
 func flagString(f cli.Flag) string {
 	names, usage, _ := strings.Cut(defaultFlagString(f), "\t")
-	if f.Names()[0] == "strace" {
-		names = "--strace[=FILE]"
+	if n := f.Names()[0]; optionalFile[n] {
+		names = "--" + n + "[=FILE]"
 	} else if sf, ok := f.(cli.DocGenerationSliceFlag); ok && sf.IsSliceFlag() {
 		names, _, _ = strings.Cut(names, " [ ")
 	}
@@ -104,6 +105,7 @@ func runCommand() *cli.Command {
 			&cli.StringFlag{Name: "hostname", Usage: "the guest's host `NAME`, 1 to 64 bytes (default: the host's)"},
 			&cli.StringSliceFlag{Name: "share", Usage: "let the guest mount host directory `DIR` (and what is below it) with mount -t dirfs (repeatable; none by default; / gives DragonFly's semantics)"},
 			&cli.StringFlag{Name: "strace", Usage: straceUsage},
+			&cli.StringFlag{Name: "stats", Usage: statsUsage},
 		},
 		Action: runAction,
 	}
@@ -111,7 +113,14 @@ func runCommand() *cli.Command {
 
 const straceUsage = "log every intercepted call, decoded, with its result: --strace alone to stderr, --strace=FILE to FILE (FILE only after =: --strace FILE would run FILE as the program)"
 
-// preprocessArgs lets --strace stand alone: `--strace` means stderr.
+const statsUsage = "at exit, report what vkernel did: served calls by system call with their count and cost, calls answered CONTINUE and ENOSYS, dirfs's host calls per vnode operation, the name cache's hits, misses and revalidations, ptrace stops; --stats alone to stderr, --stats=FILE to FILE (FILE only after =)"
+
+// optionalFile are the flags that take FILE only after "=": alone, they
+// mean stderr.
+var optionalFile = map[string]bool{"strace": true, "stats": true}
+
+// preprocessArgs lets --strace and --stats stand alone: `--strace` means
+// stderr.
 func preprocessArgs(args []string) []string {
 	out := make([]string, 0, len(args))
 	seenDash := false
@@ -119,8 +128,8 @@ func preprocessArgs(args []string) []string {
 		if a == "--" {
 			seenDash = true
 		}
-		if !seenDash && a == "--strace" {
-			a = "--strace=-"
+		if !seenDash && strings.HasPrefix(a, "--") && optionalFile[a[2:]] {
+			a += "=-"
 		}
 		out = append(out, a)
 	}
@@ -207,6 +216,7 @@ func bootCommand() *cli.Command {
 			&cli.IntFlag{Name: "pids-max", Value: vkernel.DefaultPidsMax, Usage: "bound the guest's processes and threads to `N`, at least " + strconv.Itoa(vkernel.MinPidsMax) + " (a pids cgroup, where vkernel may make one; 0: no bound)"},
 			&cli.BoolFlag{Name: "no-reboot", Usage: "exit with status 3 when the guest reboots, instead of booting it again"},
 			&cli.StringFlag{Name: "strace", Usage: straceUsage},
+			&cli.StringFlag{Name: "stats", Usage: statsUsage},
 		},
 		Action: bootAction,
 	}
@@ -280,24 +290,24 @@ func hostnameFlag(c *cli.Context) (string, error) {
 	return h, nil
 }
 
-// straceTo opens --strace's destination, when given, into cfg: "-" (a lone
-// --strace) is stderr, anything else a file.
-func straceTo(c *cli.Context, cfg *vkernel.Config) (func(), error) {
-	dest := c.String("strace")
+// outputTo opens the destination of flag name (--strace, --stats), when
+// given, into *w: "-" (the flag alone) is stderr, anything else a file.
+func outputTo(c *cli.Context, name string, w *io.Writer) (func(), error) {
+	dest := c.String(name)
 	switch {
-	case !c.IsSet("strace"):
+	case !c.IsSet(name):
 		return func() {}, nil
 	case dest == "":
-		return nil, fmt.Errorf(`--strace="": want --strace alone (stderr) or --strace=FILE`)
+		return nil, fmt.Errorf(`--%s="": want --%s alone (stderr) or --%s=FILE`, name, name, name)
 	case dest == "-":
-		cfg.Strace = os.Stderr
+		*w = os.Stderr
 		return func() {}, nil
 	}
 	f, err := os.Create(dest)
 	if err != nil {
-		return nil, fmt.Errorf("--strace: %v", err)
+		return nil, fmt.Errorf("--%s: %v", name, err)
 	}
-	cfg.Strace = f
+	*w = f
 	return func() { f.Close() }, nil
 }
 
@@ -342,7 +352,7 @@ func parseUser(s string) (*sentry.Creds, error) {
 }
 
 // start finishes cfg with the flags run and boot share (--env, --net,
-// --hostname, --strace) and runs the guest; the guest's exit status
+// --hostname, --strace, --stats) and runs the guest; the guest's exit status
 // becomes vkernel's.
 func start(c *cli.Context, cfg vkernel.Config) error {
 	switch n := c.String("net"); n {
@@ -361,11 +371,16 @@ func start(c *cli.Context, cfg vkernel.Config) error {
 	if cfg.Hostname, err = hostnameFlag(c); err != nil {
 		return err
 	}
-	closeStrace, err := straceTo(c, &cfg)
+	closeStrace, err := outputTo(c, "strace", &cfg.Strace)
 	if err != nil {
 		return err
 	}
 	defer closeStrace()
+	closeStats, err := outputTo(c, "stats", &cfg.Stats)
+	if err != nil {
+		return err
+	}
+	defer closeStats()
 	code, err := vkernel.Run(cfg)
 	if err != nil {
 		return err

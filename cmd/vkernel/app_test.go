@@ -28,6 +28,7 @@ func TestHelpPlaceholders(t *testing.T) {
 		for _, want := range []string{
 			"--mount HOST:GUEST[:ro], -m HOST:GUEST[:ro]  ",
 			"--strace[=FILE]  ",
+			"--stats[=FILE]  ",
 			"--net host|none  ",
 			"--strace FILE would run FILE as the program",
 		} {

@@ -218,6 +218,7 @@ func (v *VFS) lookupChild(d *Dentry, name string) (*Dentry, error) {
 		c.IncRef()
 		d.mu.RUnlock()
 		c.accessed.Store(true)
+		countHit(c)
 		return c, nil
 	}
 	d.mu.RUnlock()
@@ -241,12 +242,15 @@ func (v *VFS) lookupLocked(d *Dentry, name string, stale *Dentry) (*Dentry, erro
 		if c != stale && v.revalidate(d, name, c) {
 			c.IncRef()
 			c.accessed.Store(true)
+			countHit(c)
 			return c, nil
 		}
 		v.dropChildLocked(d, c)
 	}
+	cacheMisses.Inc()
 	vn, err := d.vnode.Lookup(name)
 	if err == unix.ENOENT {
+		cacheNotFound.Inc()
 		vn, err = nil, nil
 	}
 	if err != nil {
@@ -267,20 +271,31 @@ func (v *VFS) lookupLocked(d *Dentry, name string, stale *Dentry) (*Dentry, erro
 // Preconditions: d.mu is held.
 func (v *VFS) revalidate(d *Dentry, name string, c *Dentry) bool {
 	if c.mounts.Load() > 0 {
+		cacheTrusted.Inc()
 		return true
 	}
 	if c.trust == 0 {
-		return d.fs.Revalidate(d.vnode, name, c.vnode)
+		return countRevalidate(d.fs.Revalidate(d.vnode, name, c.vnode))
 	}
 	now := monoNow()
 	if now-c.checked.Load() < c.trust {
+		cacheTrusted.Inc()
 		return true
 	}
-	if !d.fs.Revalidate(d.vnode, name, c.vnode) {
+	if !countRevalidate(d.fs.Revalidate(d.vnode, name, c.vnode)) {
 		return false
 	}
 	c.checked.Store(now)
 	return true
+}
+
+// countRevalidate counts a revalidation that answered ok, and returns ok.
+func countRevalidate(ok bool) bool {
+	cacheRevalidated.Inc()
+	if !ok {
+		cacheStale.Inc()
+	}
+	return ok
 }
 
 // monoEpoch anchors monoNow.
@@ -343,6 +358,7 @@ func (v *VFS) dropChildLocked(d *Dentry, c *Dentry) {
 // Preconditions: d.mu is held for writing.
 func (v *VFS) invalidateLocked(d *Dentry, name string) {
 	if c := d.children[name]; c != nil {
+		cacheInvalidated.Inc()
 		v.dropChildLocked(d, c)
 	}
 }
@@ -356,6 +372,7 @@ func (v *VFS) removeLocked(d *Dentry, name string) {
 		if c.vnode != nil {
 			c.deleted.Store(true)
 		}
+		cacheInvalidated.Inc()
 		v.dropChildLocked(d, c)
 	}
 }
@@ -403,6 +420,7 @@ func (v *VFS) shrink() {
 		v.lruMu.Unlock()
 		p.mu.Lock()
 		if c.cached && p.children[c.name] == c && evictable(c) {
+			cacheEvicted.Inc()
 			v.dropChildLocked(p, c)
 			over--
 		}
