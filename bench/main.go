@@ -51,6 +51,17 @@ func main() {
 
 	start := time.Now()
 	fmt.Printf("rootfs %s, %d runs each after one warm-up, medians; load average %s\n", *rootfs, *n, loadavg())
+	if err := native(*rootfs, "/bin/mkdir", "-p", benchDir); err != nil {
+		fatal(1, "%v", err)
+	}
+	for _, s := range sides {
+		if s.name == "native" {
+			continue
+		}
+		if err := checkStat(s, *rootfs); err != nil {
+			notes = append(notes, "warning: "+err.Error())
+		}
+	}
 	for _, note := range notes {
 		fmt.Println(note)
 	}
