@@ -15,6 +15,9 @@ type side struct {
 	// command is the host process that runs argv with the rootfs as its root
 	// and harness.GuestEnv as its environment.
 	command func(rootfs string, argv []string) *exec.Cmd
+	// unsound: the side failed a check (checkStat); its failures are
+	// reported but do not fail the bench.
+	unsound bool
 }
 
 // allSides are the sides -sides may name, in the table's order.
@@ -29,9 +32,9 @@ func newSide(name, bin string) (*side, error) {
 	var prefix func(path, rootfs string) []string
 	switch name {
 	case "native":
-		return &side{name, nativeCommand}, nil
+		return &side{name: name, command: nativeCommand}, nil
 	case "vkernel":
-		return &side{name, func(rootfs string, argv []string) *exec.Cmd {
+		return &side{name: name, command: func(rootfs string, argv []string) *exec.Cmd {
 			return host(harness.GuestCmd(bin, rootfs, nil, argv))
 		}}, nil
 	case "proot":
@@ -60,7 +63,7 @@ func newSide(name, bin string) (*side, error) {
 		}
 		return nil, fmt.Errorf("%s: not on PATH (make bench-deps installs it)", name)
 	}
-	return &side{name, func(rootfs string, argv []string) *exec.Cmd {
+	return &side{name: name, command: func(rootfs string, argv []string) *exec.Cmd {
 		return host(append(prefix(path, rootfs), argv...))
 	}}, nil
 }
