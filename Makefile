@@ -10,7 +10,10 @@
 #                1000:1000, FUZZ_TIME each (default 60s); fails if the guest
 #                reached the host; VKERNEL_FUZZ_SEED, _CALLS, _SKIP: see
 #                tests/fuzz/doc.go
-#   make bench   native vs vkernel timings on the bookworm rootfs
+#   make bench   [BENCH_N=5] [BENCH_RUN=REGEXP] [BENCH_SIDES=native,vkernel,...]
+#                timings natively, under vkernel and under its peers (PRoot,
+#                bubblewrap, gVisor's runsc when on PATH) on the bench rootfs
+#   make bench-deps  the peers and the bench rootfs only
 #   make rootfs  build the rootfs cache only
 #   make conformance [MODULES="test_os test_stat"] [CONFORMANCE_USER=1000:1000]
 #                CPython's test suite natively vs in the guest, side by side;
@@ -37,7 +40,7 @@ export VKERNEL_ROOTFS
 
 FUZZ_TIME      ?= 60s
 
-.PHONY: all build deps test unit guest-test guest-race fuzz rootfs rootfs-python conformance bench clean
+.PHONY: all build deps test unit guest-test guest-race fuzz rootfs rootfs-python conformance bench bench-deps clean
 
 all: build
 
@@ -48,14 +51,18 @@ build:
 # -race, musl-tools for a program of another C library), installed when
 # missing, so that `make test` works on a fresh machine.
 DEB_PACKAGES := busybox-static debootstrap gcc libc6-dev musl-tools
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# apt_install PACKAGES: install those of PACKAGES that are missing.
+define apt_install
+	@missing=""; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing </dev/null; \
 	fi
+endef
+deps:
+	$(call apt_install,$(DEB_PACKAGES))
 
 # Idempotent: reuses a complete cache, builds what is missing or stale.
 rootfs: deps
@@ -101,8 +108,17 @@ conformance: build rootfs-python
 		$(if $(strip $(MODULES)),-modules "$(strip $(MODULES))") \
 		$(if $(CONFORMANCE_USER),-user $(CONFORMANCE_USER)) $(CONFORMANCE_FLAGS)
 
-bench: build rootfs
-	$(GO) run ./bench -bin $(VKERNEL_BIN) -rootfs $(VKERNEL_ROOTFS)/bookworm -n $(BENCH_N)
+# The peers make bench compares vkernel with (gVisor's runsc is not packaged
+# by Debian: it is measured when a runsc is on PATH), and the bench rootfs:
+# bookworm with git, gcc, make and python3.
+BENCH_DEB_PACKAGES := proot bubblewrap
+bench-deps: deps
+	$(call apt_install,$(BENCH_DEB_PACKAGES))
+	./scripts/build-rootfs.sh --bench $(VKERNEL_ROOTFS)
+
+bench: build bench-deps
+	$(GO) run ./bench -bin $(VKERNEL_BIN) -rootfs $(VKERNEL_ROOTFS)/bench -n $(BENCH_N) \
+		-run '$(BENCH_RUN)' $(if $(BENCH_SIDES),-sides $(BENCH_SIDES))
 
 clean:
 	rm -rf bin/

@@ -1,123 +1,158 @@
-// Command bench times workloads natively (chrooted into a Debian rootfs) and
-// under `vkernel run --root` on the same rootfs, and prints a table of medians:
+// Command bench times workloads natively (chrooted into a Debian rootfs),
+// under `vkernel run --root` on the same rootfs, and under vkernel's peers on
+// it (PRoot, bubblewrap, gVisor's runsc when on PATH), and prints a table of
+// medians and ratios to native:
 //
-//	go run ./bench -bin bin/vkernel -rootfs /var/tmp/vkernel-rootfs/bookworm [-n 5] [-run REGEXP]
+//	go run ./bench -bin bin/vkernel -rootfs /var/tmp/vkernel-rootfs/bench \
+//		[-n 5] [-run REGEXP] [-sides native,vkernel,proot,bwrap,runsc]
 //
-// (make bench). Each workload runs once untimed on each side to warm caches, then
-// n times on each side, alternating. Both sides run with the same fixed
-// environment; native runs chroot directly (no mount namespace), so they rely on
-// the device nodes debootstrap puts in the rootfs' /dev. Needs root.
+// (make bench; make bench-deps installs the peers and builds the rootfs). A
+// figure is the wall-clock time of the host process, from its start to its
+// exit, sandbox start included. Each workload runs once untimed on each side
+// to warm caches, then n times on each side, the sides taking turns in an
+// order that rotates run by run. The data some workloads need (a git
+// repository, a C program, ...) is made once in the rootfs, natively. Every
+// side runs with the same fixed environment. Needs root.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
-	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"vkernel/tests/harness"
 )
 
-type workload struct {
-	name string
-	argv []string
-}
-
-var workloads = []workload{
-	{"true", []string{"/bin/true"}},
-	{"fork-exec-200", []string{"/bin/sh", "-c", "for i in $(seq 200); do /bin/true; done"}},
-	{"find-usr", []string{"/bin/sh", "-c", "find /usr -type f > /dev/null"}},
-	{"ls-lR-usr", []string{"/bin/sh", "-c", "ls -lR /usr > /dev/null"}},
-	// Through cat: GNU tar skips reading file data when its archive is /dev/null.
-	{"tar-usr-share", []string{"/bin/sh", "-c", "tar cf - /usr/share | cat > /dev/null"}},
-	{"cat-256MiB", []string{"/bin/sh", "-c", "cat " + bigFile + " > /dev/null"}},
-	{"dd-bs1-100k", []string{"/bin/sh", "-c", "dd if=/dev/zero of=/dev/null bs=1 count=100000 2>/dev/null"}},
-}
-
-// bigFile is made once in the rootfs, natively, for cat-256MiB.
-const (
-	bigFile = "/var/tmp/vkernel-bench-256MiB"
-	bigSize = 256 << 20
-)
-
 func main() {
 	var (
-		bin     = flag.String("bin", os.Getenv("VKERNEL_BIN"), "the vkernel binary")
-		rootfs  = flag.String("rootfs", filepath.Join(harness.DefaultRootfsCache, "bookworm"), "the Debian rootfs to run in")
-		n       = flag.Int("n", 5, "timed runs per workload and side")
-		run     = flag.String("run", "", "only workloads whose name matches this regexp")
-		timeout = flag.Duration("timeout", 5*time.Minute, "limit for one run")
+		bin       = flag.String("bin", os.Getenv("VKERNEL_BIN"), "the vkernel binary")
+		rootfs    = flag.String("rootfs", filepath.Join(harness.DefaultRootfsCache, "bench"), "the Debian rootfs to run in")
+		n         = flag.Int("n", 5, "timed runs per workload and side")
+		run       = flag.String("run", "", "only workloads whose name matches this regexp")
+		sideNames = flag.String("sides", strings.Join(allSides, ","), "the sides to run, in the table's order (runsc is skipped when not on PATH)")
+		timeout   = flag.Duration("timeout", 5*time.Minute, "limit for one run")
 	)
 	flag.Parse()
-	if err := check(*bin, *rootfs, *n); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(2)
-	}
 	re, err := regexp.Compile(*run)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench: -run:", err)
-		os.Exit(2)
+		fatal(2, "-run: %v", err)
 	}
-	if err := makeBigFile(*rootfs); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+	sides, notes, err := pickSides(*sideNames, *bin)
+	if err != nil {
+		fatal(2, "%v", err)
+	}
+	if err := check(*rootfs, *n); err != nil {
+		fatal(2, "%v", err)
 	}
 
-	fmt.Printf("rootfs %s, %d runs each, medians\n", *rootfs, *n)
-	tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\tnative\tvkernel\tratio\t")
-	// Why workloads failed, printed after the table.
+	start := time.Now()
+	fmt.Printf("rootfs %s, %d runs each after one warm-up, medians; load average %s\n", *rootfs, *n, loadavg())
+	if err := native(*rootfs, "/bin/mkdir", "-p", benchDir); err != nil {
+		fatal(1, "%v", err)
+	}
+	for _, s := range sides {
+		if s.name == "native" {
+			continue
+		}
+		if err := checkStat(s, *rootfs); err != nil {
+			s.unsound = true
+			notes = append(notes, "warning: "+err.Error())
+		}
+	}
+	for _, note := range notes {
+		fmt.Println(note)
+	}
+	header(os.Stdout, sides)
+	// Why workloads failed, printed after the table; bench fails when one
+	// did, except on a side that was warned about.
 	var failures []string
+	failed := false
 	for _, w := range workloads {
 		if !re.MatchString(w.name) {
 			continue
 		}
-		native, nerr := measure(*n, w.argv, *timeout, func(s harness.Spec) *harness.Result {
-			return runChroot(*rootfs, s)
-		})
-		guest, gerr := measure(*n, w.argv, *timeout, func(s harness.Spec) *harness.Result {
-			return harness.RunGuest(*bin, *rootfs, s)
-		})
-		ratio := "-"
-		if nerr == nil && gerr == nil && native > 0 {
-			ratio = fmt.Sprintf("%.1fx", float64(guest)/float64(native))
+		if w.fixture != nil {
+			if err := w.fixture.ensure(*rootfs); err != nil {
+				failures = append(failures, fmt.Sprintf("bench: %s: %v", w.name, err))
+				failed = true
+				continue
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", w.name, cell(native, nerr), cell(guest, gerr), ratio)
-		if nerr != nil {
-			failures = append(failures, fmt.Sprintf("bench: %s: native: %v", w.name, nerr))
-		}
-		if gerr != nil {
-			failures = append(failures, fmt.Sprintf("bench: %s: vkernel: %v", w.name, gerr))
+		rs := measure(w, sides, *rootfs, *n, *timeout)
+		row(os.Stdout, w.name, sides, rs)
+		for i, r := range rs {
+			if r.err == nil {
+				continue
+			}
+			f := fmt.Sprintf("bench: %s: %s: %v", w.name, sides[i].name, r.err)
+			if sides[i].unsound {
+				f += " (see the warning)"
+			} else {
+				failed = true
+			}
+			failures = append(failures, f)
 		}
 	}
-	tw.Flush()
+	fmt.Printf("took %v; load average %s\n", time.Since(start).Round(time.Second), loadavg())
 	for _, f := range failures {
 		fmt.Fprintln(os.Stderr, f)
 	}
-	if len(failures) > 0 {
+	if failed {
 		os.Exit(1)
 	}
 }
 
-func check(bin, rootfs string, n int) error {
+func fatal(status int, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	os.Exit(status)
+}
+
+// pickSides makes the sides named in the comma-separated list names. An
+// optional side that is not installed is left out with a note.
+func pickSides(names, bin string) (sides []*side, notes []string, err error) {
+	for _, name := range strings.Split(names, ",") {
+		if name == "vkernel" {
+			if bin, err = checkBin(bin); err != nil {
+				return nil, nil, err
+			}
+		}
+		s, err := newSide(name, bin)
+		if err != nil {
+			if optional[name] {
+				notes = append(notes, "skipping "+err.Error())
+				continue
+			}
+			return nil, nil, err
+		}
+		sides = append(sides, s)
+	}
+	if len(sides) == 0 {
+		return nil, nil, fmt.Errorf("-sides %q: no side to run", names)
+	}
+	return sides, notes, nil
+}
+
+// checkBin returns the vkernel binary's absolute path (the sides run in /).
+func checkBin(bin string) (string, error) {
+	if bin == "" {
+		return "", fmt.Errorf("no vkernel binary: give -bin or set VKERNEL_BIN")
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return "", err
+	}
+	return filepath.Abs(bin)
+}
+
+func check(rootfs string, n int) error {
 	if n < 1 {
 		return fmt.Errorf("-n %d: want at least 1", n)
 	}
-	if bin == "" {
-		return fmt.Errorf("no vkernel binary: give -bin or set VKERNEL_BIN")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		return err
-	}
 	if _, err := os.Stat(filepath.Join(rootfs, "bin/sh")); err != nil {
-		return fmt.Errorf("rootfs %s: %v (run scripts/build-rootfs.sh)", rootfs, err)
+		return fmt.Errorf("rootfs %s: %v (make bench-deps builds it)", rootfs, err)
 	}
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("native runs chroot: run as root")
@@ -125,82 +160,52 @@ func check(bin, rootfs string, n int) error {
 	return nil
 }
 
-func cell(d time.Duration, err error) string {
-	if err != nil {
-		return "error"
-	}
-	return d.Round(10 * time.Microsecond).String()
-}
-
-// measure runs argv once to warm up, then n times, and returns the median.
-func measure(n int, argv []string, timeout time.Duration, run func(harness.Spec) *harness.Result) (time.Duration, error) {
-	var ds []time.Duration
+// measure runs w once untimed on each side, then n timed times, and returns
+// each side's median. The order of the sides rotates from one run to the
+// next, so that no side always follows the same one. A side that fails is
+// not run again.
+func measure(w workload, sides []*side, rootfs string, n int, timeout time.Duration) []result {
+	rs := make([]result, len(sides))
+	times := make([][]time.Duration, len(sides))
 	for i := 0; i <= n; i++ {
-		r := run(harness.Spec{Argv: argv, Timeout: timeout})
-		if r.Err != nil || r.Status != 0 {
-			return 0, fmt.Errorf("%q: status %d, %v: %s", argv, r.Status, r.Err, firstLine(r.Stderr))
+		for k := range sides {
+			j := (i + k) % len(sides)
+			if rs[j].err != nil {
+				continue
+			}
+			if w.prep != nil {
+				if err := native(rootfs, w.prep...); err != nil {
+					rs[j].err = fmt.Errorf("prep: %v", err)
+					continue
+				}
+			}
+			d, err := timeRun(sides[j].command(rootfs, w.argv), timeout)
+			if err != nil {
+				rs[j].err = err
+				continue
+			}
+			if i > 0 {
+				times[j] = append(times[j], d)
+			}
 		}
-		if i > 0 {
-			ds = append(ds, r.Duration)
+	}
+	for j := range rs {
+		if rs[j].err == nil {
+			rs[j].median = median(times[j])
 		}
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	if n%2 == 1 {
-		return ds[n/2], nil
-	}
-	return (ds[n/2-1] + ds[n/2]) / 2, nil
+	return rs
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return s
-}
-
-// runChroot runs s.Argv chrooted into rootfs, straight from this process: no
-// shell or namespace in between, so the native figure is the program's own.
-func runChroot(rootfs string, s harness.Spec) *harness.Result {
-	c := exec.Command(s.Argv[0], s.Argv[1:]...)
-	c.Path = s.Argv[0] // resolved in the chroot by the kernel, not on the host
-	c.Err = nil
-	c.Env = harness.GuestEnv
-	c.Dir = "/"
-	var stderr strings.Builder
-	c.Stderr = &stderr
-	c.SysProcAttr = &syscall.SysProcAttr{Chroot: rootfs}
-	r := &harness.Result{Status: -1}
-	start := time.Now()
-	if err := c.Start(); err != nil {
-		r.Err = err
-		return r
+// loadavg is the host's 1, 5 and 15 minute load averages.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
 	}
-	timer := time.AfterFunc(s.Timeout, func() { c.Process.Kill() })
-	err := c.Wait()
-	timer.Stop()
-	r.Duration = time.Since(start)
-	r.Stderr = stderr.String()
-	if c.ProcessState != nil {
-		r.Status = c.ProcessState.ExitCode()
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
 	}
-	if _, ok := err.(*exec.ExitError); err != nil && !ok {
-		r.Err = err
-	}
-	return r
-}
-
-// makeBigFile creates the cat workload's file in the rootfs, natively, once.
-func makeBigFile(rootfs string) error {
-	host := filepath.Join(rootfs, bigFile)
-	if fi, err := os.Stat(host); err == nil && fi.Size() == bigSize {
-		return nil
-	}
-	fmt.Printf("creating %s (%d MiB)\n", host, bigSize>>20)
-	r := runChroot(rootfs, harness.Spec{
-		Argv:    []string{"/bin/dd", "if=/dev/zero", "of=" + bigFile, "bs=1M", fmt.Sprint("count=", bigSize>>20)},
-		Timeout: 5 * time.Minute,
-	})
-	if r.Err != nil || r.Status != 0 {
-		os.Remove(host)
-		return fmt.Errorf("dd: status %d, %v: %s", r.Status, r.Err, r.Stderr)
-	}
-	return nil
+	return strings.Join(f[:3], " ")
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"vkernel/tests/harness"
 )
@@ -34,8 +36,8 @@ func TestFailureReasons(t *testing.T) {
 	if err := harness.CopyRootfs(src, root); err != nil {
 		t.Fatal(err)
 	}
-	// The tree's symlinks are absolute (bin/sh -> /bin/busybox): make what
-	// bench stats or writes from the host real, inside the copy.
+	// The tree's symlinks are absolute (bin/sh -> /bin/busybox): make the
+	// one bench stats from the host real, inside the copy.
 	sh := filepath.Join(root, "bin/sh")
 	if err := os.Remove(sh); err != nil {
 		t.Fatal(err)
@@ -43,20 +45,8 @@ func TestFailureReasons(t *testing.T) {
 	if err := os.Symlink("busybox", sh); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.RemoveAll(filepath.Join(root, "var")); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(root, "var/tmp"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(root, bigFile), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(filepath.Join(root, bigFile), bigSize); err != nil {
-		t.Fatal(err)
-	}
 
-	cmd := exec.Command(os.Args[0], "-bin", "/bin/false", "-rootfs", root, "-run", "^true$", "-n", "1")
+	cmd := exec.Command(os.Args[0], "-bin", "/bin/false", "-rootfs", root, "-run", "^true$", "-n", "1", "-sides", "native,vkernel")
 	cmd.Env = append(os.Environ(), "VKERNEL_BENCH_AS_MAIN=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -70,5 +60,51 @@ func TestFailureReasons(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "error") {
 		t.Errorf("the table does not show the error:\n%s", &stdout)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, c := range []struct {
+		in   []time.Duration
+		want time.Duration
+	}{
+		{[]time.Duration{3, 1, 2}, 2},
+		{[]time.Duration{4, 1, 3, 2}, 2},
+		{[]time.Duration{7}, 7},
+		{nil, 0},
+	} {
+		if got := median(c.in); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
+		}
+	}
+}
+
+func TestRow(t *testing.T) {
+	sides := []*side{{name: "native"}, {name: "vkernel"}, {name: "proot"}, {name: "bwrap"}}
+	rs := []result{
+		{median: 2 * time.Millisecond},
+		{median: 30 * time.Millisecond},
+		{err: errors.New("failed")},
+		{median: 1500 * time.Microsecond},
+	}
+	var b strings.Builder
+	row(&b, "w", sides, rs)
+	got := strings.Fields(b.String())
+	want := []string{"w", "2.00ms", "30.0ms", "15.0x", "error", "-", "1.50ms", "0.8x", "bwrap"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("row: got %q, want %q", got, want)
+	}
+}
+
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		930 * time.Microsecond:   "930µs",
+		21720 * time.Microsecond: "21.7ms",
+		1234 * time.Millisecond:  "1.23s",
+		95 * time.Second:         "95.0s",
+	} {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
 	}
 }

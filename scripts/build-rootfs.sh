@@ -1,5 +1,5 @@
 #!/bin/bash
-# build-rootfs.sh [--python] [CACHEDIR] — build the guest root filesystems the guest-level
+# build-rootfs.sh [--python] [--bench] [CACHEDIR] — build the guest root filesystems the guest-level
 # tests and the benchmarks boot from, outside the repository:
 #
 #   CACHEDIR/busybox/    Debian's busybox-static, applet symlinks, passwd/group,
@@ -9,6 +9,9 @@
 #                        libpython3.11-testsuite (the conformance suite, make
 #                        conformance); built only with --python or
 #                        VKERNEL_ROOTFS_PYTHON=1
+#   CACHEDIR/bench/      debootstrap --variant=minbase bookworm with git, gcc,
+#                        make, libc6-dev and python3 (the peer benchmarks, make
+#                        bench); built only with --bench or VKERNEL_ROOTFS_BENCH=1
 #
 # Each tree is built under NAME.tmp and renamed into place when complete; a stamp
 # file CACHEDIR/NAME.stamp (holding the recipe version) marks it finished, and a
@@ -19,10 +22,15 @@
 set -euo pipefail
 
 WANT_PYTHON=${VKERNEL_ROOTFS_PYTHON:-0}
-if [ "${1:-}" = --python ]; then
-	WANT_PYTHON=1
+WANT_BENCH=${VKERNEL_ROOTFS_BENCH:-0}
+while :; do
+	case ${1:-} in
+	--python) WANT_PYTHON=1 ;;
+	--bench) WANT_BENCH=1 ;;
+	*) break ;;
+	esac
 	shift
-fi
+done
 CACHEDIR=${1:-/var/tmp/vkernel-rootfs}
 MIRROR=${VKERNEL_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
@@ -31,6 +39,8 @@ BUSYBOX_RECIPE="busybox v1"
 BOOKWORM_RECIPE="bookworm v1 minbase include=perl-base"
 PYTHON_RECIPE="python v1 minbase include=python3,libpython3.11-testsuite"
 PYTHON_INCLUDE=python3,libpython3.11-testsuite
+BENCH_RECIPE="bench v1 minbase include=git,gcc,make,libc6-dev,python3"
+BENCH_INCLUDE=git,gcc,make,libc6-dev,python3
 
 log() { echo "build-rootfs: $*" >&2; }
 die() { echo "build-rootfs: error: $*" >&2; exit 1; }
@@ -188,11 +198,47 @@ build_python() {
 	finish python "$PYTHON_RECIPE"
 }
 
+# bench_done DIR: did debootstrap finish in DIR, with the bench's tools installed?
+bench_done() {
+	[ -d "$1" ] && [ ! -e "$1/debootstrap" ] && [ -x "$1/usr/bin/git" ] &&
+		[ -x "$1/usr/bin/python3" ] && [ -x "$1/usr/bin/make" ] &&
+		chroot "$1" dpkg-query -W -f='${Status}' libc6-dev 2>/dev/null |
+		grep -q 'install ok installed'
+}
+
+# The benchmark tree: what a developer runs (git, a C toolchain, python3).
+build_bench() {
+	local root=$CACHEDIR/bench.tmp
+	if done_p bench "$BENCH_RECIPE"; then
+		log "$CACHEDIR/bench is up to date"
+		return
+	fi
+	if bench_done "$root"; then
+		log "adopting the finished debootstrap in $root"
+	else
+		command -v debootstrap >/dev/null || die "debootstrap is not installed"
+		[ ! -e "$root" ] || log "removing the unfinished $root"
+		rm -rf -- "${root:?}"
+		log "debootstrap --variant=minbase --include=$BENCH_INCLUDE $SUITE from $MIRROR (a few minutes)"
+		debootstrap --variant=minbase --include="$BENCH_INCLUDE" "$SUITE" "$root" "$MIRROR" ||
+			die "debootstrap failed (log: $root/debootstrap/debootstrap.log)"
+		bench_done "$root" || die "debootstrap left an incomplete tree in $root"
+	fi
+	chroot "$root" apt-get clean
+	chroot "$root" /bin/sh -c 'git --version && cc --version && make --version && python3 -c pass' >/dev/null ||
+		die "bench rootfs does not run git, cc, make, python3"
+	finish bench "$BENCH_RECIPE"
+}
+
 build_busybox
 build_bookworm
+trees="busybox,bookworm"
 if [ "$WANT_PYTHON" = 1 ]; then
 	build_python
-	log "done: $CACHEDIR/{busybox,bookworm,python}"
-else
-	log "done: $CACHEDIR/{busybox,bookworm}"
+	trees="$trees,python"
 fi
+if [ "$WANT_BENCH" = 1 ]; then
+	build_bench
+	trees="$trees,bench"
+fi
+log "done: $CACHEDIR/{$trees}"
