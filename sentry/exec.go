@@ -177,7 +177,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 		// is Linux's), unless the descriptor closes at exec: then by its
 		// absolute path.
 		name = execfn
-		if t.FDs().Cloexec(int(dirfd)) {
+		if guestCloexec(t.TID(), int(dirfd)) {
 			name = ""
 		}
 	}
@@ -398,15 +398,16 @@ func readStrings(mem Memory, addr uint64) ([]string, error) {
 	}
 }
 
-// ExecDone records that t now runs the image plan describes: descriptors
-// marked close-on-exec are gone and the table is the process's own.
+// ExecDone records that t now runs the image plan describes: the
+// descriptors the kernel closed at exec (close-on-exec) are gone and the
+// table is the process's own.
 //
 // It reports whether the exec is a secure one (Linux's secureexec: a
 // set-id exec, or one that gives capabilities to a non-root real user),
 // which the new image must be told through AT_SECURE.
 func (k *Kernel) ExecDone(t *Task, p *ExecPlan) (secure bool) {
 	t.unshareFDs()
-	t.FDs().CloseOnExec()
+	t.FDs().DropClosed(t.TID())
 	t.unshareFS()
 	t.TG.setExec(p.Exe, p.ExeVD, p.GuestArgv, p.Envp)
 	t.SetComm(p.Comm)

@@ -103,8 +103,8 @@ func hostExeName(h int) (exe, comm string) {
 	return "", comm
 }
 
-// guestCloexec reports whether guest thread tid's descriptor fd, one the
-// table does not hold, closes at exec (the flags line of its fdinfo).
+// guestCloexec reports whether guest thread tid's descriptor fd closes at
+// exec (the flags line of its fdinfo): the kernel keeps the flag.
 func guestCloexec(tid, fd int) bool {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/fdinfo/" + strconv.Itoa(fd))
 	if err != nil {

@@ -2,15 +2,17 @@ package sentry
 
 import (
 	"sort"
+	"strconv"
 	"sync"
+
+	"golang.org/x/sys/unix"
 
 	"vkernel/sentry/vfs"
 )
 
 // fdEntry is one descriptor the VFS owns.
 type fdEntry struct {
-	file    *vfs.File
-	cloexec bool
+	file *vfs.File
 }
 
 // FDTable maps a task's descriptor numbers to the VFS files behind them,
@@ -34,10 +36,10 @@ func NewFDTable() *FDTable { return &FDTable{files: map[int]fdEntry{}, refs: 1} 
 
 // Install records that guest descriptor fd is f. The table takes over the
 // caller's reference to f; what fd held before is dropped.
-func (t *FDTable) Install(fd int, f *vfs.File, cloexec bool) {
+func (t *FDTable) Install(fd int, f *vfs.File) {
 	t.mu.Lock()
 	old, had := t.files[fd]
-	t.files[fd] = fdEntry{file: f, cloexec: cloexec}
+	t.files[fd] = fdEntry{file: f}
 	t.mu.Unlock()
 	if had {
 		old.file.DecRef()
@@ -54,14 +56,6 @@ func (t *FDTable) Get(fd int) (*vfs.File, bool) {
 	}
 	e.file.IncRef()
 	return e.file, true
-}
-
-// Cloexec reports whether fd is in the table and marked close-on-exec.
-func (t *FDTable) Cloexec(fd int) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, ok := t.files[fd]
-	return ok && e.cloexec
 }
 
 // Remove forgets fd.
@@ -91,24 +85,17 @@ func (t *FDTable) RemoveRange(lo, hi uint64) {
 	}
 }
 
-// SetCloexec sets or clears close-on-exec on every fd in [lo, hi].
-func (t *FDTable) SetCloexec(lo, hi uint64, on bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for fd, e := range t.files {
-		if uint64(fd) >= lo && uint64(fd) <= hi {
-			e.cloexec = on
-			t.files[fd] = e
-		}
-	}
-}
-
-// CloseOnExec forgets the descriptors marked close-on-exec, as exec does.
-func (t *FDTable) CloseOnExec() {
+// DropClosed forgets the descriptors host task tid no longer has, as
+// exec leaves it: the close-on-exec flags are the guest's to set natively
+// (F_SETFD, FIOCLEX, FIONCLEX, O_CLOEXEC), and the kernel, which has
+// closed the flagged ones by the exec event, is asked which remain. Every
+// other change to a number is served (open, dup, close), so a number the
+// guest still has is the file the table says.
+func (t *FDTable) DropClosed(tid int) {
 	var drop []*vfs.File
 	t.mu.Lock()
 	for fd, e := range t.files {
-		if e.cloexec {
+		if !guestHasFD(tid, fd) {
 			drop = append(drop, e.file)
 			delete(t.files, fd)
 		}
@@ -117,6 +104,21 @@ func (t *FDTable) CloseOnExec() {
 	for _, f := range drop {
 		f.DecRef()
 	}
+}
+
+// guestHasFD reports whether host task tid has descriptor fd open (kcmp
+// of the descriptor with itself: EBADF when there is none).
+func guestHasFD(tid, fd int) bool {
+	_, _, e := unix.Syscall6(unix.SYS_KCMP, uintptr(tid), uintptr(tid), kcmpFile, uintptr(fd), uintptr(fd), 0)
+	switch e {
+	case 0:
+		return true
+	case unix.EBADF:
+		return false
+	}
+	// kcmp refused: the process's descriptor directory says.
+	var st unix.Stat_t
+	return unix.Lstat("/proc/"+strconv.Itoa(tid)+"/fd/"+strconv.Itoa(fd), &st) == nil
 }
 
 // FDs returns the numbers in the table, sorted.
@@ -167,3 +169,4 @@ func (t *FDTable) DecRef() {
 		f.DecRef()
 	}
 }
+

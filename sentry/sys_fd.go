@@ -9,8 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Calls that close, duplicate or flag descriptors: the table must see every
-// one of them to stay exact.
+// Calls that close or duplicate descriptors: the table must see every one
+// of them to stay exact. Close-on-exec flags are the kernel's (F_SETFD,
+// FIOCLEX and FIONCLEX run natively): at exec the table asks which
+// descriptors remain (FDTable.DropClosed).
 
 func init() {
 	register(unix.SYS_CLOSE, sysClose)
@@ -19,7 +21,7 @@ func init() {
 	register(unix.SYS_DUP2, sysDup2)
 	register(unix.SYS_DUP3, sysDup3)
 	register(unix.SYS_FCNTL, sysFcntl)
-	register(unix.SYS_IOCTL, sysIoctlCloexec)
+	register(unix.SYS_IOCTL, sysIoctl)
 	for _, nr := range []uintptr{unix.SYS_FSYNC, unix.SYS_FDATASYNC, unix.SYS_SYNCFS, unix.SYS_FTRUNCATE, unix.SYS_FLOCK} {
 		register(nr, sysNotOnPath)
 	}
@@ -61,9 +63,8 @@ func sysCloseRange(c *Call) Result {
 	if flags&unix.CLOSE_RANGE_UNSHARE != 0 {
 		c.Task.unshareFDs()
 	}
-	if flags&unix.CLOSE_RANGE_CLOEXEC != 0 {
-		c.Task.FDs().SetCloexec(lo, hi, true)
-	} else {
+	if flags&unix.CLOSE_RANGE_CLOEXEC == 0 {
+		// Flagging is the kernel's to remember (FDTable.DropClosed).
 		c.Task.FDs().RemoveRange(lo, hi)
 	}
 	return Result{Continue: true}
@@ -108,7 +109,7 @@ func (c *Call) dupTo(old, at int, cloexec bool) Result {
 		return Errno(err)
 	}
 	if f, ok := c.Task.FDs().Get(old); ok {
-		c.Task.FDs().Install(n, f, cloexec)
+		c.Task.FDs().Install(n, f)
 	} else {
 		c.Task.FDs().Remove(n)
 	}
@@ -147,14 +148,11 @@ func sysDup3(c *Call) Result {
 }
 
 // sysFcntl serves the commands the filter sends: F_DUPFD, F_DUPFD_CLOEXEC
-// and F_SETFD for the table, F_GETFL for O_PATH, F_SETOWN and F_SETOWN_EX
+// for the table, F_GETFL for O_PATH, F_SETOWN and F_SETOWN_EX
 // for the signals they direct (sys_fown.go).
 func sysFcntl(c *Call) Result {
 	fd := int(c.fd(0))
 	switch int(int32(c.Args[1])) {
-	case unix.F_SETFD:
-		c.Task.FDs().SetCloexec(uint64(fd), uint64(fd), c.Args[2]&unix.FD_CLOEXEC != 0)
-		return Result{Continue: true}
 	case unix.F_GETFL:
 		if f, ok := c.Task.FDs().Get(fd); ok {
 			defer f.DecRef()
@@ -220,12 +218,8 @@ func (c *Call) lowestFreeFD(min, limit int) (int, error) {
 // probeFDs is how many numbers lowestFreeFD asks kcmp about.
 const probeFDs = 32
 
-// FIOCLEX and FIONCLEX reach the sentry only to update the table.
-const (
-	fioclex     = 0x5451
-	fionclex    = 0x5450
-	tiocGptPeer = 0x5441
-)
+// tiocGptPeer is TIOCGPTPEER.
+const tiocGptPeer = 0x5441
 
 // ptyPeer serves TIOCGPTPEER on a ptmx the VFS opened: the slave is opened
 // through the VFS by its name in the same devpts, so that it is in the
@@ -257,25 +251,17 @@ func (c *Call) ptyPeer(fd, flags int) Result {
 	return c.install(sf, flags&unix.O_CLOEXEC != 0)
 }
 
-// sysIoctlCloexec serves the ioctls the filter sends: FIOCLEX and
-// FIONCLEX update the table; the ones that change an inode are refused on
-// read-only mounts (the host's mount is writable: only the guest's VFS
-// knows better), and run natively elsewhere.
-func sysIoctlCloexec(c *Call) Result {
+// sysIoctl serves the ioctls the filter sends: TIOCGPTPEER for the table,
+// the owner-setting ones (sys_fown.go), and the rest (sys_ioctl.go).
+func sysIoctl(c *Call) Result {
 	fd := uint64(uint32(c.Args[0]))
 	switch uint32(c.Args[1]) {
-	case fioclex:
-		c.Task.FDs().SetCloexec(fd, fd, true)
-	case fionclex:
-		c.Task.FDs().SetCloexec(fd, fd, false)
 	case tiocGptPeer:
 		return c.ptyPeer(int(fd), int(c.Args[2]))
 	case fioSetown, siocSpgrp:
 		return c.sysSocketSetown(int(fd), uint32(c.Args[1]), c.Args[2])
-	default:
-		return c.otherIoctl(int(fd), uint32(c.Args[1]))
 	}
-	return Result{Continue: true}
+	return c.otherIoctl(int(fd), uint32(c.Args[1]))
 }
 
 // isInodeIoctl reports whether cmd is one of the inode-changing ioctls

@@ -163,7 +163,7 @@ func (c *Call) install(f *vfs.File, cloexec bool) Result {
 		f.DecRef()
 		return Errno(err)
 	}
-	c.Task.FDs().Install(fd, f, cloexec)
+	c.Task.FDs().Install(fd, f)
 	return Value(int64(fd))
 }
 

@@ -45,7 +45,7 @@ func (m *Machine) stdioFDs(root vfs.VirtualDentry) *sentry.FDTable {
 			continue
 		}
 		if f, err := console.File(vd, fd); err == nil {
-			fds.Install(fd, f, false)
+			fds.Install(fd, f)
 		}
 	}
 	return fds

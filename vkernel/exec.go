@@ -384,7 +384,7 @@ func (m *Machine) execEvent(t *tracer, tid int) {
 				// The loader's descriptor of the program stays open in
 				// the program: the table names it by its guest path.
 				s.plan.Prog.IncRef()
-				task.FDs().Install(s.progFD, s.plan.Prog, false)
+				task.FDs().Install(s.progFD, s.plan.Prog)
 			}
 		}
 		fixAuxv(tid, s.plan.ExecFn, secure)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"golang.org/x/sys/unix"
-	"gvisor.dev/gvisor/pkg/abi/linux"
 	"gvisor.dev/gvisor/pkg/bpf"
 	"gvisor.dev/gvisor/pkg/seccomp"
 
@@ -164,14 +163,15 @@ func BuildFilter() ([]bpf.Instruction, error) {
 	})
 	notify := seccomp.MakeSyscallRules(map[uintptr]seccomp.SyscallRule{
 		sysExecMarker: seccomp.MatchAll{},
-		// The commands that create descriptors or change close-on-exec,
+		// The commands that create descriptors (close-on-exec flags are the
+		// kernel's: exec asks it), and F_GETFL for O_PATH stand-ins,
 		// which the descriptor table must see.
 		// F_SETOWN and F_SETOWN_EX (and the sockets' FIOSETOWN and
 		// SIOCSPGRP, 0x8901 and 0x8902) direct signals, which the sentry
 		// checks.
-		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_SETFD, unix.F_GETFL,
+		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_GETFL,
 			unix.F_SETOWN, unix.F_SETOWN_EX),
-		unix.SYS_IOCTL: argIn(1, append(append([]uintptr{linux.FIOCLEX, linux.FIONCLEX, tiocGptPeer,
+		unix.SYS_IOCTL: argIn(1, append(append([]uintptr{tiocGptPeer,
 			0x8901, 0x8902}, sentry.InodeIoctls...), append(sentry.PidfdNamespaceIoctls(), sentry.ServedIoctls()...)...)...),
 		// The options about credentials, which are the sentry's.
 		unix.SYS_PRCTL: argIn(0, sentry.PrctlOptions...),
