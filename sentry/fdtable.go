@@ -169,4 +169,3 @@ func (t *FDTable) DecRef() {
 		f.DecRef()
 	}
 }
-
