@@ -354,6 +354,12 @@ func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
 		attr.Sys.GidMappingsEnableSetgroups = false
 	}
 	p, err := os.StartProcess(exe, argv, attr)
+	if err != nil && attr.Sys.Unshareflags != 0 {
+		// A kernel without time namespaces (before 5.6): the rest still
+		// holds, the time namespace is the host's.
+		attr.Sys.Unshareflags = 0
+		p, err = os.StartProcess(exe, argv, attr)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: warning: no pid namespace (%v); the guest sees host pids\n", err)
 		// Nor a UTS namespace: the guest's host name is the host's.
