@@ -113,6 +113,9 @@ type Kernel struct {
 
 	// hostUTS is set when the guest shares the host's UTS namespace.
 	hostUTS atomic.Bool
+	// fileMax bounds the VFS files open at once (0: no bound), the
+	// guest's fs.file-max (SetFileMax).
+	fileMax atomic.Int64
 	utsMu   sync.Mutex
 	// hostname and domainname are the guest's UTS names (sys_uts.go).
 	// Protected by utsMu.
@@ -152,6 +155,13 @@ func NewKernel(cfg Config) *Kernel {
 	k.domainname = domain
 	return k
 }
+
+// SetFileMax bounds the VFS files the guest may have open at once, as
+// Linux's fs.file-max: past it a guest open is ENFILE. Each open file
+// holds a host descriptor in the sentry (and its vnode one more), so the
+// bound keeps the sentry's own descriptor budget from being used up by
+// the guest: what is left serves the other calls (lookups, stats).
+func (k *Kernel) SetFileMax(n int64) { k.fileMax.Store(n) }
 
 // NewInitTask registers the first guest task, host thread tid.
 func (k *Kernel) NewInitTask(tid int, root, cwd vfs.VirtualDentry, cred *Creds, fds *FDTable) *Task {

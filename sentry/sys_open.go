@@ -105,6 +105,9 @@ func (c *Call) open(dirfd int32, pathArg int, flags int, mode uint32, resolve in
 		return Errno(err)
 	}
 	k := c.Task.Kernel()
+	if max := k.fileMax.Load(); max > 0 && vfs.LiveFiles() >= max {
+		return Errno(unix.ENFILE)
+	}
 	f, err := k.VFS.OpenResolve(c.ctx(), start, p, flags, mode&07777, resolve)
 	if err != nil {
 		return Errno(err)

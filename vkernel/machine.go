@@ -324,8 +324,9 @@ func (m *Machine) startInit(ctl *os.File) (*os.Process, error) {
 		first = stubCommand
 	}
 	argv := []string{"vkernel", first, "--hostname", m.cfg.Hostname}
-	if max := raiseNofile(); max > 0 {
+	if max, fileMax := raiseNofile(); max > 0 {
 		argv = append(argv, "--nofile-max", strconv.FormatUint(max, 10))
+		m.kernel.SetFileMax(int64(fileMax))
 	}
 	if m.cfg.NoNetwork {
 		argv = append(argv, "--loopback")

@@ -24,18 +24,22 @@ import (
 // VFS keeps up to 4096) and its own files, sockets and pidfds.
 const sentryReserve = 4096 + 1024
 
-// raiseNofile raises the sentry's RLIMIT_NOFILE to fs.nr_open and returns
-// the hard limit the guest's first process gets: the one vkernel was
-// started with, or less when the sentry could not raise its own enough to
-// carry a guest process at that limit (two host descriptors per open, the
-// file and its vnode, plus sentryReserve): then one guest process meets
-// EMFILE at its own limit, and the rest of the guest goes on. 0: unknown.
-func raiseNofile() uint64 {
+// raiseNofile raises the sentry's RLIMIT_NOFILE to fs.nr_open and
+// returns the hard limit the guest's first process gets, and the guest's
+// file-max (Kernel.SetFileMax): the most VFS files the sentry can carry,
+// two host descriptors each (the file and its vnode) beside
+// sentryReserve. The limit is the one vkernel was started with, or three
+// quarters of file-max when the sentry could not raise its own enough to
+// carry a guest process at that limit: then one guest process meets
+// EMFILE at its own limit while the others go on opening files, the guest
+// as a whole ENFILE at file-max (as Linux's fs.file-max), and the sentry
+// always has descriptors left for the rest. 0: unknown.
+func raiseNofile() (guest, fileMax uint64) {
 	var lim unix.Rlimit
 	if unix.Prlimit(0, unix.RLIMIT_NOFILE, nil, &lim) != nil {
-		return 0
+		return 0, 0
 	}
-	guest := lim.Max
+	guest = lim.Max
 	if b, err := os.ReadFile("/proc/sys/fs/nr_open"); err == nil {
 		if nr, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64); err == nil && nr > lim.Max {
 			if unix.Prlimit(0, unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: nr, Max: nr}, nil) == nil {
@@ -44,12 +48,11 @@ func raiseNofile() uint64 {
 		}
 	}
 	if lim.Cur <= 2*sentryReserve {
-		return guest
+		return guest, 0
 	}
-	if carried := (lim.Cur - sentryReserve) / 2; carried < guest {
-		guest = carried
-	}
-	return guest
+	fileMax = (lim.Cur - sentryReserve) / 2
+	// One process at its limit leaves the others room to open files.
+	return min(guest, fileMax*3/4), fileMax
 }
 
 // restoreNofile gives the guest's first process the hard limit max,

@@ -34,10 +34,18 @@ type File struct {
 	dirMu sync.Mutex
 }
 
+// liveFiles counts the Files not yet closed (each holds its Impl's host
+// descriptor): what the sentry's descriptor budget is spent on.
+var liveFiles atomic.Int64
+
+// LiveFiles returns the number of Files not yet closed.
+func LiveFiles() int64 { return liveFiles.Load() }
+
 // newFile makes a File holding one reference, and pins vd.
 func newFile(vd VirtualDentry, flags int, impl FileImpl) *File {
 	f := &File{VD: vd, Flags: flags &^ (unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_TRUNC), Impl: impl}
 	f.refs.Store(1)
+	liveFiles.Add(1)
 	vd.IncRef()
 	return f
 }
@@ -54,6 +62,7 @@ func NewFileAt(vd VirtualDentry, flags int, impl FileImpl) *File {
 func newReopenedFile(vd VirtualDentry, flags int, impl FileImpl) *File {
 	f := &File{VD: vd, Flags: flags &^ (unix.O_CREAT | unix.O_EXCL | unix.O_NOFOLLOW | unix.O_TRUNC), Impl: impl, reopened: true}
 	f.refs.Store(1)
+	liveFiles.Add(1)
 	vd.Dentry.IncRef()
 	return f
 }
@@ -79,6 +88,7 @@ func (f *File) DecRef() {
 	switch n := f.refs.Add(-1); {
 	case n == 0:
 		f.Impl.Close()
+		liveFiles.Add(-1)
 		if f.reopened {
 			f.VD.Dentry.DecRef()
 		} else {
