@@ -96,8 +96,13 @@ static void child(int slot, int gen)
 		close(fd);
 		fd = 800 + slot;
 	}
-	if (chdir("/fuzz") < 0)
-		_exit(3);
+	if (chdir("/fuzz") < 0) {
+		// An earlier child (as the user who owns it) took /fuzz's
+		// permissions away: give them back, or work from /.
+		chmod("/fuzz", 0777);
+		if (chdir("/fuzz") < 0 && chdir("/") < 0)
+			_exit(3);
+	}
 	make_fds();
 	for (int i = 0; i < ops; i++) {
 		struct call *c = &calls[enabled[rndn(nenabled)]];
