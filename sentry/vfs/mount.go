@@ -130,6 +130,9 @@ func (v *VFS) MountSourceAt(at VirtualDentry, fs Filesystem, flags uint64, sourc
 	if at.Mount.detached {
 		return nil, unix.EINVAL
 	}
+	if len(v.mounts)+1 > MountMax {
+		return nil, unix.ENOSPC
+	}
 	at = v.topLocked(at)
 	r, err := v.fsRootLocked(fs, flags)
 	if err != nil {
@@ -181,6 +184,9 @@ func (v *VFS) bindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursiv
 	if recursive {
 		below = v.subtreeLocked(src.Mount, src.Dentry)
 	}
+	if len(v.mounts)+len(below)+1 > MountMax {
+		return nil, unix.ENOSPC
+	}
 	at = v.topLocked(at)
 	fs := src.Mount.FS
 	v.roots[fs].mounts++
@@ -205,15 +211,16 @@ func (v *VFS) bindAt(at VirtualDentry, src VirtualDentry, flags uint64, recursiv
 //
 // Preconditions: v.renameMu is held for reading, v.mountMu for writing.
 func (v *VFS) subtreeLocked(src *Mount, srcRoot *Dentry) []*Mount {
+	children := v.childIndexLocked()
 	var out []*Mount
 	var walk func(m *Mount)
 	walk = func(m *Mount) {
-		for _, c := range v.childrenLocked(m) {
+		for _, c := range children[m] {
 			out = append(out, c)
 			walk(c)
 		}
 	}
-	for _, c := range v.childrenLocked(src) {
+	for _, c := range children[src] {
 		if isDescendant(c.Point, srcRoot) {
 			out = append(out, c)
 			walk(c)
@@ -221,6 +228,27 @@ func (v *VFS) subtreeLocked(src *Mount, srcRoot *Dentry) []*Mount {
 	}
 	return out
 }
+
+// childIndexLocked maps each attached mount to its children, in mount
+// order: one pass over the mounts, for the walks of whole trees (a tree
+// grown by binds may hold tens of thousands).
+//
+// Preconditions: v.mountMu is held.
+func (v *VFS) childIndexLocked() map[*Mount][]*Mount {
+	children := make(map[*Mount][]*Mount, len(v.mounts))
+	for _, c := range v.mounts {
+		if c.Parent != nil {
+			children[c.Parent] = append(children[c.Parent], c)
+		}
+	}
+	return children
+}
+
+// MountMax is Linux's fs.mount-max default: the most mounts a mount
+// namespace holds; a mount or bind that would pass it is ENOSPC, so that
+// binds of a tree into itself, each doubling it, cannot grow it without
+// end.
+const MountMax = 100000
 
 // topLocked returns the top of the topmost mount stacked on vd, or vd
 // when nothing is mounted there (Linux's lock_mount), without a
@@ -400,15 +428,28 @@ func (v *VFS) unmount(m *Mount, flags int, held int64) error {
 //
 // Preconditions: v.mountMu is held for writing.
 func (v *VFS) detachLocked(m *Mount) {
-	for _, c := range v.childrenLocked(m) {
-		v.detachLocked(c)
-	}
-	for i, x := range v.mounts {
-		if x == m {
-			v.mounts = append(v.mounts[:i], v.mounts[i+1:]...)
-			break
+	gone := map[*Mount]bool{}
+	v.detachTreeLocked(m, v.childIndexLocked(), gone)
+	kept := v.mounts[:0]
+	for _, x := range v.mounts {
+		if !gone[x] {
+			kept = append(kept, x)
 		}
 	}
+	clear(v.mounts[len(kept):])
+	v.mounts = kept
+}
+
+// detachTreeLocked detaches m and, first, its submounts (children maps
+// each mount to its own), adding each to gone for the caller to drop from
+// v.mounts in one pass.
+//
+// Preconditions: v.mountMu is held for writing.
+func (v *VFS) detachTreeLocked(m *Mount, children map[*Mount][]*Mount, gone map[*Mount]bool) {
+	for _, c := range children[m] {
+		v.detachTreeLocked(c, children, gone)
+	}
+	gone[m] = true
 	k := mountKey{m.Parent, m.Point}
 	stack := v.mountsAt[k]
 	for i, x := range stack {

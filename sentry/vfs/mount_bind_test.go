@@ -124,3 +124,25 @@ func TestRbindTwice(t *testing.T) {
 	vd, _ = e.v.Walk(e.ctx, VirtualDentry{}, "/", FollowFinal)
 	check(t, "UnmountAt(root)", e.v.UnmountAt(e.ctx, vd, 0), unix.EBUSY)
 }
+
+// TestBindDoublingBounded: rbinds of the root into itself double the
+// tree each time; past MountMax mounts one is ENOSPC, at once, and the
+// tree detaches whole.
+func TestBindDoublingBounded(t *testing.T) {
+	e := newEnv(t)
+	root := e.v.Root(e.root)
+	var err error
+	n := 0
+	for n = 0; n < 40; n++ {
+		_, err = e.v.BindAt(root, root, 0, true)
+		if err != nil {
+			break
+		}
+	}
+	if err != unix.ENOSPC {
+		t.Fatalf("after %d rbinds of / onto /: %v, want ENOSPC", n, err)
+	}
+	if got := len(e.v.Mounts()); got > MountMax {
+		t.Errorf("%d mounts, more than %d", got, MountMax)
+	}
+}
