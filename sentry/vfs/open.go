@@ -280,6 +280,7 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		return newFile(vd, flags, impl), nil
 	}
 	if noTarget {
+		mayBlock(ctx)
 		impl, err := d.vnode.Open(vnodeFlags(flags))
 		if err != nil {
 			return nil, err
@@ -329,6 +330,9 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 	if acc&mayWrite != 0 && d.typ == unix.S_IFREG && vd.Mount.ReadOnly() {
 		return nil, unix.EROFS
 	}
+	if d.typ != unix.S_IFREG && d.typ != unix.S_IFDIR {
+		mayBlock(ctx)
+	}
 	var impl FileImpl
 	if d.typ == unix.S_IFIFO {
 		impl, err = openFifo(ctx.Interrupt, d.vnode, vnodeFlags(flags))
@@ -355,4 +359,12 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		}
 	}
 	return newFile(vd, flags, impl), nil
+}
+
+// mayBlock tells the caller that its open may now wait on another process
+// (Interrupt.Block).
+func mayBlock(ctx *Context) {
+	if ctx.Interrupt != nil {
+		ctx.Interrupt.Block()
+	}
 }
