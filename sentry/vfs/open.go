@@ -338,6 +338,8 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		impl, err = openFifo(ctx.Interrupt, d.vnode, vnodeFlags(flags))
 	} else if co, ok := d.vnode.(ContextOpener); ok {
 		impl, err = co.OpenFor(ctx, vnodeFlags(flags))
+	} else if d.typ == unix.S_IFREG {
+		impl, err = openRegular(ctx, d.vnode, vnodeFlags(flags))
 	} else {
 		impl, err = d.vnode.Open(vnodeFlags(flags))
 	}
@@ -367,4 +369,35 @@ func mayBlock(ctx *Context) {
 	if ctx.Interrupt != nil {
 		ctx.Interrupt.Block()
 	}
+}
+
+// openRegular opens regular file vnode vn with flags. Such an open waits
+// only while another process holds a lease on the file that it breaks
+// (fcntl(2) F_SETLEASE): until the holder gives the lease up, which it
+// may do with calls the sentry serves, or lease-break-time passes. So it
+// is tried with O_NONBLOCK first, which the host fails with EWOULDBLOCK
+// instead of waiting (the break is begun all the same), and only then
+// made as asked, after Interrupt.Block. O_NONBLOCK, which means nothing
+// else to a regular file, is taken off the open file again: F_SETFL with
+// the flags asked for, which changes nothing else (O_ASYNC, kept, is not
+// armed by it, as open leaves it unarmed).
+func openRegular(ctx *Context, vn Vnode, flags int) (FileImpl, error) {
+	if flags&unix.O_NONBLOCK != 0 || ctx.Interrupt == nil {
+		return vn.Open(flags)
+	}
+	impl, err := vn.Open(flags | unix.O_NONBLOCK)
+	if err == unix.EWOULDBLOCK {
+		mayBlock(ctx)
+		return vn.Open(flags)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if h := impl.HostFD(); h >= 0 {
+		if _, err := unix.FcntlInt(uintptr(h), unix.F_SETFL, flags); err != nil {
+			impl.Close()
+			return nil, err
+		}
+	}
+	return impl, nil
 }
