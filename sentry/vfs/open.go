@@ -330,7 +330,7 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 	if acc&mayWrite != 0 && d.typ == unix.S_IFREG && vd.Mount.ReadOnly() {
 		return nil, unix.EROFS
 	}
-	if d.typ != unix.S_IFREG && d.typ != unix.S_IFDIR {
+	if !openNeverWaits(d.typ, attr.Rdev) {
 		mayBlock(ctx)
 	}
 	var impl FileImpl
@@ -400,4 +400,19 @@ func openRegular(ctx *Context, vn Vnode, flags int) (FileImpl, error) {
 		}
 	}
 	return impl, nil
+}
+
+// openNeverWaits reports whether an open of a file of type typ (and rdev)
+// cannot wait on another process: a directory, a regular file (but for a
+// lease, which openRegular sees to), or a memory device (major 1: null,
+// zero, full, random, urandom). A fifo waits for its peer, a terminal
+// may wait for its line, other devices as their drivers do.
+func openNeverWaits(typ uint32, rdev uint64) bool {
+	switch typ {
+	case unix.S_IFDIR, unix.S_IFREG:
+		return true
+	case unix.S_IFCHR:
+		return unix.Major(rdev) == 1
+	}
+	return false
 }
