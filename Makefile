@@ -34,7 +34,7 @@ RACE_PATTERNS  := ./sentry/... ./dirfs/... ./stats/...
 # blocked calls, threads, vfork (a race report fails the run: it goes to
 # the guest's stderr and sets the exit status).
 RACE_BIN          := $(CURDIR)/bin/vkernel-race
-RACE_GUEST_TESTS  := TestExecSwap|TestExecRace|TestVforkExec|TestSignalBlockedFifoOpen|TestKillPermission|TestProcThreads|TestPeerCredentials|TestNproc|TestThreadCreds|TestStats
+RACE_GUEST_TESTS  := TestExecSwap|TestExecRace|TestVforkExec|TestSignalBlockedFifoOpen|TestKillPermission|TestProcThreads|TestPeerCredentials|TestNproc|TestThreadCreds|TestStats|TestLeaseBreakOpen
 
 export VKERNEL_ROOTFS
 

@@ -74,7 +74,7 @@ func (n *node) truncate(nfd int, size int64) error {
 	if size < 0 {
 		return unix.EINVAL
 	}
-	fd, err := unix.Open(procPath(nfd), unix.O_WRONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	fd, err := reopen(nfd, unix.O_WRONLY|unix.O_NONBLOCK)
 	host(opSetattr, hOpen)
 	if err != nil {
 		return errno(err)

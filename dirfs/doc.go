@@ -16,7 +16,10 @@
 // never followed (the VFS follows symlinks itself through Readlink). The only
 // host paths used are "/proc/self/fd/N" magic links to descriptors this
 // package holds: they name exactly the inode of the descriptor, whatever the
-// host does to the directory tree meanwhile.
+// host does to the directory tree meanwhile. Those opened (open, readdir,
+// truncate, a create's O_PATH reopen) are looked up with openat from a
+// descriptor of /proc/self/fd held for the process's life (reopen): the
+// same links, without the host's walk of /proc/self/fd.
 //
 // # Operations
 //

@@ -77,7 +77,7 @@ func (n *node) Open(flags int) (vfs.FileImpl, error) {
 		return nil, err
 	}
 	defer n.done()
-	fd, err := unix.Open(procPath(nfd), flags|unix.O_CLOEXEC, 0)
+	fd, err := reopen(nfd, flags)
 	host(opOpen, hOpen)
 	if err != nil {
 		return nil, errno(err)

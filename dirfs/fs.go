@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -184,6 +185,27 @@ func checkName(name string) error {
 
 // procPath names descriptor fd through the host's /proc magic link.
 func procPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
+
+// procFDDir is a descriptor of the host's /proc/self/fd, held for the
+// process's life, or -1 if it cannot be opened.
+var procFDDir = sync.OnceValue(func() int {
+	fd, err := unix.Open("/proc/self/fd", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1
+	}
+	return fd
+})
+
+// reopen opens descriptor fd's inode anew, with flags: a new open file
+// description, through the same magic link as procPath, looked up from
+// procFDDir (which spares the host the walk of /proc/self/fd, about a
+// third of the call).
+func reopen(fd, flags int) (int, error) {
+	if d := procFDDir(); d >= 0 {
+		return unix.Openat(d, strconv.Itoa(fd), flags|unix.O_CLOEXEC, 0)
+	}
+	return unix.Open(procPath(fd), flags|unix.O_CLOEXEC, 0)
+}
 
 // errno turns a host error into the unix.Errno the VFS expects.
 func errno(err error) error {

@@ -220,7 +220,7 @@ func (fs *FS) reopenWith(fd int, want, set uint64) (vfs.FileImpl, error) {
 	// O_NOFOLLOW, O_TMPFILE, ...), which the reopen must not repeat.
 	oflags &= unix.O_ACCMODE | unix.O_APPEND | unix.O_NONBLOCK | unix.O_DIRECT | unix.O_NOATIME |
 		unix.O_SYNC | unix.O_DSYNC | unix.O_LARGEFILE
-	nfd, err := unix.Open(procPath(tree), oflags|unix.O_CLOEXEC, 0)
+	nfd, err := reopen(tree, oflags)
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func (n *node) Create(name string, flags int, mode uint32, cred *vfs.Cred) (vfs.
 	// The vnode's O_PATH descriptor names the very inode just created.
 	host(opCreate, hOpen)
 	host(opCreate, hFstat)
-	pfd, err := unix.Open(procPath(fd), unix.O_PATH|unix.O_CLOEXEC, 0)
+	pfd, err := reopen(fd, unix.O_PATH)
 	if err != nil {
 		unix.Close(fd)
 		return nil, nil, errno(err)
@@ -106,7 +106,7 @@ func (n *node) Tmpfile(flags int, mode uint32, cred *vfs.Cred) (vfs.Vnode, vfs.F
 	// The vnode's O_PATH descriptor names the unnamed inode itself.
 	host(opTmpfile, hOpen)
 	host(opTmpfile, hFstat)
-	pfd, err := unix.Open(procPath(fd), unix.O_PATH|unix.O_CLOEXEC, 0)
+	pfd, err := reopen(fd, unix.O_PATH)
 	if err != nil {
 		unix.Close(fd)
 		return nil, nil, errno(err)

@@ -183,7 +183,7 @@ func (n *node) Readdir() ([]vfs.DirEntry, error) {
 		return nil, err
 	}
 	defer n.done()
-	dfd, err := unix.Open(procPath(fd), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	dfd, err := reopen(fd, unix.O_RDONLY|unix.O_DIRECTORY)
 	host(opReaddir, hOpen)
 	if err != nil {
 		return nil, errno(err)

@@ -132,8 +132,17 @@ type blockedCall struct {
 	// cancel is closed when the sentry's work for the call should end.
 	cancel chan struct{}
 
+	// handoff, if not nil, moves the receiving of notifications to another
+	// goroutine, the call being served on the receiving one (servePolled).
+	// Set before the call is served; used, then cleared, by Block.
+	handoff func()
+	// handedOff says handoff was called: the goroutine serving the call
+	// receives no more. Only the serving goroutine uses it.
+	handedOff bool
+
 	mu sync.Mutex
-	// Protected by mu.
+	// Protected by mu. t is the watcher's timer, nil until the watch has
+	// begun.
 	t *time.Timer
 	// done: the server has the sentry's answer. answered: the watcher
 	// took the answer over (EINTR sent, or restart). restart: the server
@@ -149,12 +158,39 @@ var _ vfs.Interrupt = (*blockedCall)(nil)
 // watchBlocked starts watching thread tid while notification id is
 // served.
 func (m *Machine) watchBlocked(tid int, id uint64, interruptible bool) *blockedCall {
-	w := &blockedCall{m: m, tid: tid, id: id, interruptible: interruptible, cancel: make(chan struct{})}
+	w := m.lazyBlocked(tid, id, interruptible, nil)
+	w.Block()
+	return w
+}
+
+// lazyBlocked returns the blockedCall of notification id from thread tid,
+// not yet watched: the watch begins when the sentry says the call may
+// block (Block), which an open of a regular file or a directory never
+// does. Until then the call costs no timer and no goroutine.
+func (m *Machine) lazyBlocked(tid int, id uint64, interruptible bool, handoff func()) *blockedCall {
+	return &blockedCall{m: m, tid: tid, id: id, interruptible: interruptible, cancel: make(chan struct{}),
+		handoff: handoff}
+}
+
+// Block implements vfs.Interrupt: the call may now wait on another
+// process. The receiving of notifications moves to another goroutine (the
+// call keeps this one to itself), and the watcher starts.
+//
+// Preconditions: called by the goroutine serving the call.
+func (w *blockedCall) Block() {
 	w.mu.Lock()
+	if w.t != nil {
+		w.mu.Unlock()
+		return
+	}
 	w.t = time.AfterFunc(blockedPoll, w.check)
 	w.mu.Unlock()
-	m.blocked.Store(tid, w)
-	return w
+	w.m.blocked.Store(w.tid, w)
+	if w.handoff != nil {
+		w.handoff()
+		w.handoff = nil
+		w.handedOff = true
+	}
 }
 
 // threadGone ends the wait of a call thread tid was blocked in, if any: the
@@ -190,12 +226,17 @@ func (w *blockedCall) Waiting(on bool) {
 // interrupted the call (sent only now, once the sentry's wait is undone,
 // so that the restarted call cannot meet what is left of it).
 func (w *blockedCall) finish(r sentry.Result) {
-	w.m.blocked.CompareAndDelete(w.tid, w)
 	w.mu.Lock()
 	w.done = true
-	w.t.Stop()
+	watched := w.t != nil
+	if watched {
+		w.t.Stop()
+	}
 	answered, restart := w.answered, w.restart
 	w.mu.Unlock()
+	if watched {
+		w.m.blocked.CompareAndDelete(w.tid, w)
+	}
 	switch {
 	case restart:
 		w.m.l.send(w.id, 0, errRestartSys, false)

@@ -53,7 +53,7 @@ func (m *Machine) serve() {
 			m.pool.idle.Add(1)
 			go m.serve()
 		}
-		m.handle(&n, servedCalls.Start())
+		m.handle(&n, servedCalls.Start(), nil)
 		if m.pool.idle.Load() >= maxIdle && m.pool.total.Load() > minServers {
 			m.pool.total.Add(-1)
 			return
@@ -63,13 +63,17 @@ func (m *Machine) serve() {
 }
 
 // handle answers one notification, received at t0 (servedCalls.Start).
-func (m *Machine) handle(n *linux.SeccompNotif, t0 int64) {
+// An open is served on the calling goroutine until the sentry says it may
+// block (blockedCall.Block), which then calls handoff, if not nil, for
+// another goroutine to receive notifications meanwhile; handle reports
+// whether it did.
+func (m *Machine) handle(n *linux.SeccompNotif, t0 int64, handoff func()) (handedOff bool) {
 	tid := int(n.Pid)
 	debugf("notif %d nr %d", tid, n.Data.Nr)
 	if n.Data.Nr == sysExecMarker {
 		m.execMarker(tid, n.ID)
 		servedCalls.Done(execMarkerRow, t0, stats.Answered)
-		return
+		return false
 	}
 	task := m.kernel.Task(tid)
 	for i := 0; task == nil && i < 200; i++ {
@@ -81,7 +85,7 @@ func (m *Machine) handle(n *linux.SeccompNotif, t0 int64) {
 	if task == nil {
 		m.l.send(n.ID, 0, unix.ESRCH, false)
 		servedCalls.Done(callRow(n.Data.Nr), t0, stats.Failed)
-		return
+		return false
 	}
 	// A call interrupted for a signal that a sibling took was restarted.
 	m.interrupted.Delete(tid)
@@ -99,9 +103,15 @@ func (m *Machine) handle(n *linux.SeccompNotif, t0 int64) {
 		if t0 != 0 {
 			servedCalls.Done(callRow(n.Data.Nr), t0, outcome(r))
 		}
-		return
+		return false
 	}
-	w := m.watchBlocked(tid, n.ID, interruptible[n.Data.Nr])
+	var w *blockedCall
+	if interruptible[n.Data.Nr] {
+		// The open family: watched only once the open may block.
+		w = m.lazyBlocked(tid, n.ID, true, handoff)
+	} else {
+		w = m.watchBlocked(tid, n.ID, false)
+	}
 	fds.w = w
 	c.Interrupt = w
 	r := m.kernel.Handle(c)
@@ -109,6 +119,7 @@ func (m *Machine) handle(n *linux.SeccompNotif, t0 int64) {
 	if t0 != 0 {
 		servedCalls.Done(callRow(n.Data.Nr), t0, outcome(r))
 	}
+	return w.handedOff
 }
 
 // notifFDs moves descriptors in and out of the caller of one notification.

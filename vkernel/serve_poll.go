@@ -2,6 +2,7 @@ package vkernel
 
 import (
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 	"gvisor.dev/gvisor/pkg/abi/linux"
@@ -9,9 +10,12 @@ import (
 
 // mayBlock are the calls whose service can wait on something the guest
 // controls (opening a fifo or a terminal, connecting or sending on a
-// socket): they are answered by a goroutine of their own, so that they
-// stall no other call. Everything else is answered on the receiving
-// goroutine, which saves a handoff per call.
+// socket). Those not interruptible are answered by a goroutine of their
+// own, so that they stall no other call. Everything else is answered on
+// the receiving goroutine, which saves a handoff per call: the open
+// family too, until the sentry says the open may block (a fifo, a
+// device: blockedCall.Block), when another goroutine takes the receiving
+// over and this one keeps the call.
 var mayBlock = map[int32]bool{
 	unix.SYS_OPEN: true, unix.SYS_OPENAT: true, unix.SYS_OPENAT2: true, unix.SYS_CREAT: true,
 	unix.SYS_CONNECT: true, unix.SYS_SENDTO: true, unix.SYS_SENDMSG: true, unix.SYS_SENDMMSG: true,
@@ -38,42 +42,51 @@ func (m *Machine) servePolled() error {
 	if err != nil {
 		return err
 	}
-	go func() {
-		for {
-			n := new(linux.SeccompNotif)
-			var rerr error
-			err := rc.Read(func(fd uintptr) bool {
-				for {
-					pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-					if k, _ := unix.Poll(pfd, 0); k <= 0 {
-						// Nothing pending: wait for the poller.
-						return false
-					}
-					if pfd[0].Revents&unix.POLLIN == 0 {
-						rerr = unix.EPIPE
-						return true
-					}
-					rerr = m.l.recv(n)
-					if rerr != unix.ENOENT {
-						return true
-					}
-					// The caller died before we took its call; others may
-					// be pending: look again rather than wait for an edge.
-				}
-			})
-			if err != nil || (rerr != nil && rerr != unix.EINTR) {
-				return
-			}
-			if rerr != nil {
-				continue
-			}
-			t0 := servedCalls.Start()
-			if mayBlock[n.Data.Nr] {
-				go m.handle(n, t0)
-			} else {
-				m.handle(n, t0)
-			}
-		}
-	}()
+	go m.receive(rc)
 	return nil
+}
+
+// receive receives and answers notifications on the listener rc until it
+// goes away, or until a call it serves blocks: another receive goroutine
+// then takes over.
+func (m *Machine) receive(rc syscall.RawConn) {
+	handoff := func() { go m.receive(rc) }
+	n := new(linux.SeccompNotif)
+	for {
+		var rerr error
+		err := rc.Read(func(fd uintptr) bool {
+			for {
+				pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+				if k, _ := unix.Poll(pfd, 0); k <= 0 {
+					// Nothing pending: wait for the poller.
+					return false
+				}
+				if pfd[0].Revents&unix.POLLIN == 0 {
+					rerr = unix.EPIPE
+					return true
+				}
+				rerr = m.l.recv(n)
+				if rerr != unix.ENOENT {
+					return true
+				}
+				// The caller died before we took its call; others may
+				// be pending: look again rather than wait for an edge.
+			}
+		})
+		if err != nil || (rerr != nil && rerr != unix.EINTR) {
+			return
+		}
+		if rerr != nil {
+			continue
+		}
+		t0 := servedCalls.Start()
+		if mayBlock[n.Data.Nr] && !interruptible[n.Data.Nr] {
+			go m.handle(n, t0, nil)
+			n = new(linux.SeccompNotif)
+			continue
+		}
+		if m.handle(n, t0, handoff) {
+			return
+		}
+	}
 }

@@ -65,9 +65,17 @@ type Context struct {
 // brackets such a wait with Waiting(true) and Waiting(false) (the caller
 // may be interrupted only meanwhile), and gives it up when Done is
 // closed.
+//
+// Block is called before an open that may wait on another process: of a
+// fifo, a device, a socket, or an object reopened through a magic link
+// (a pipe). An open of a regular file or a directory never calls it, so
+// the caller may serve those on a path that must not wait, and move the
+// call off it only when Block is called (vkernel: a goroutine of its
+// own, and the watcher of its signals).
 type Interrupt interface {
 	Done() <-chan struct{}
 	Waiting(on bool)
+	Block()
 }
 
 // MagicLink is implemented by symlink vnodes that jump somewhere when

@@ -32,6 +32,7 @@ type testInterrupt struct{ done chan struct{} }
 
 func (i testInterrupt) Done() <-chan struct{} { return i.done }
 func (i testInterrupt) Waiting(bool)          {}
+func (i testInterrupt) Block()                {}
 
 // TestOpenFifoCancel: a cancelled blocking open of a fifo ends with EINTR
 // and leaves no reader or writer behind; one that meets its peer opens.

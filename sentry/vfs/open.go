@@ -280,6 +280,7 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		return newFile(vd, flags, impl), nil
 	}
 	if noTarget {
+		mayBlock(ctx)
 		impl, err := d.vnode.Open(vnodeFlags(flags))
 		if err != nil {
 			return nil, err
@@ -329,11 +330,16 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 	if acc&mayWrite != 0 && d.typ == unix.S_IFREG && vd.Mount.ReadOnly() {
 		return nil, unix.EROFS
 	}
+	if !openNeverWaits(d.typ, attr.Rdev) {
+		mayBlock(ctx)
+	}
 	var impl FileImpl
 	if d.typ == unix.S_IFIFO {
 		impl, err = openFifo(ctx.Interrupt, d.vnode, vnodeFlags(flags))
 	} else if co, ok := d.vnode.(ContextOpener); ok {
 		impl, err = co.OpenFor(ctx, vnodeFlags(flags))
+	} else if d.typ == unix.S_IFREG {
+		impl, err = openRegular(ctx, d.vnode, vnodeFlags(flags))
 	} else {
 		impl, err = d.vnode.Open(vnodeFlags(flags))
 	}
@@ -355,4 +361,58 @@ func (v *VFS) openResolved(ctx *Context, vd VirtualDentry, flags int, noTarget b
 		}
 	}
 	return newFile(vd, flags, impl), nil
+}
+
+// mayBlock tells the caller that its open may now wait on another process
+// (Interrupt.Block).
+func mayBlock(ctx *Context) {
+	if ctx.Interrupt != nil {
+		ctx.Interrupt.Block()
+	}
+}
+
+// openRegular opens regular file vnode vn with flags. Such an open waits
+// only while another process holds a lease on the file that it breaks
+// (fcntl(2) F_SETLEASE): until the holder gives the lease up, which it
+// may do with calls the sentry serves, or lease-break-time passes. So it
+// is tried with O_NONBLOCK first, which the host fails with EWOULDBLOCK
+// instead of waiting (the break is begun all the same), and only then
+// made as asked, after Interrupt.Block. O_NONBLOCK, which means nothing
+// else to a regular file, is taken off the open file again: F_SETFL with
+// the flags asked for, which changes nothing else (O_ASYNC, kept, is not
+// armed by it, as open leaves it unarmed).
+func openRegular(ctx *Context, vn Vnode, flags int) (FileImpl, error) {
+	if flags&unix.O_NONBLOCK != 0 || ctx.Interrupt == nil {
+		return vn.Open(flags)
+	}
+	impl, err := vn.Open(flags | unix.O_NONBLOCK)
+	if err == unix.EWOULDBLOCK {
+		mayBlock(ctx)
+		return vn.Open(flags)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if h := impl.HostFD(); h >= 0 {
+		if _, err := unix.FcntlInt(uintptr(h), unix.F_SETFL, flags); err != nil {
+			impl.Close()
+			return nil, err
+		}
+	}
+	return impl, nil
+}
+
+// openNeverWaits reports whether an open of a file of type typ (and rdev)
+// cannot wait on another process: a directory, a regular file (but for a
+// lease, which openRegular sees to), or a memory device (major 1: null,
+// zero, full, random, urandom). A fifo waits for its peer, a terminal
+// may wait for its line, other devices as their drivers do.
+func openNeverWaits(typ uint32, rdev uint64) bool {
+	switch typ {
+	case unix.S_IFDIR, unix.S_IFREG:
+		return true
+	case unix.S_IFCHR:
+		return unix.Major(rdev) == 1
+	}
+	return false
 }

@@ -70,3 +70,17 @@ func TestLocksAcrossKernels(t *testing.T) {
 		t.Errorf("host flock under a guest's lock: got %v, want EWOULDBLOCK", err)
 	}
 }
+
+// TestLeaseBreakOpen runs testdata/leasebreak.c natively and in the
+// guest: an open that breaks a lease waits for the holder, whose own
+// served calls (an open, the close that gives the lease up) go on
+// meanwhile; with O_NONBLOCK it fails at once.
+func TestLeaseBreakOpen(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "leasebreak")
+	buildC(t, "leasebreak.c", filepath.Join(host, "leasebreak"), "-static")
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./leasebreak"}, `breaker: opened, waited under 5s: yes
+holder: exit 0
+O_NONBLOCK breaker: EWOULDBLOCK
+`)
+}
