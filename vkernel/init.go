@@ -21,6 +21,7 @@ var forwardedSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.
 // becomes the guest program), forwards signals to it, reaps orphans, and
 // exits with the program's status. args: HOSTNAME ARGV...
 func RunInit(args []string) int {
+	Mark("init: main")
 	args, ok := setUpNamespaces(args)
 	if !ok || len(args) < 1 {
 		fmt.Fprintln(os.Stderr, "vkernel: init: usage: --hostname NAME [--loopback] -- PROGRAM [ARGS...]")
@@ -52,6 +53,7 @@ func RunInit(args []string) int {
 		fmt.Fprintf(os.Stderr, "vkernel: init: starting the program: %v\n", err)
 		return 125
 	}
+	Mark("init: stub started")
 	ctl.Close()
 	main := p.Pid
 	go func() {

@@ -156,7 +156,9 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	k = sentry.NewKernel(kcfg)
 	m.kernel = k
 	cfg.FS.Proc = func(*vfs.VFS) vfs.Filesystem { return proc() }
+	Mark("building the mount tree")
 	root, err := rootfs.Build(v, cfg.FS)
+	Mark("mount tree built")
 	if err != nil {
 		return 0, false, err
 	}
@@ -256,13 +258,17 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	// would let its finalizer close a reused descriptor later.
 	childFile := os.NewFile(uintptr(child), "control")
 	cg := newPidsCgroup(m.cfg.PidsMax)
+	Mark("pids cgroup made")
 	if cg == nil && m.cfg.PidsMax > 0 && m.cfg.PidsMaxAsked {
 		fmt.Fprintf(os.Stderr, "vkernel: warning: --pids-max %d is not enforced: no pids cgroup can be made (not root, or no pids controller)\n", m.cfg.PidsMax)
 	}
 	defer cg.remove()
 	leave := cg.enter()
+	Mark("in the pids cgroup")
 	initProc, err := m.startInit(childFile)
+	Mark("init started")
 	leave()
+	Mark("out of the pids cgroup")
 	childFile.Close()
 	if err != nil {
 		return 0, err
@@ -298,6 +304,7 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 		done <- result{code, err}
 	}()
 	r := <-done
+	Mark("guest gone")
 	restoreTerminal()
 	m.mu.Lock()
 	if m.stoppedBy != 0 {
@@ -423,6 +430,7 @@ func (m *Machine) seize(ctl int, t *tracer) (int, error) {
 	if _, err := unix.Write(ctl, []byte(msgGo)); err != nil {
 		return 0, err
 	}
+	Mark("stub seized")
 	return pid, nil
 }
 
@@ -454,6 +462,7 @@ func (m *Machine) takeListener(ctl, pid int) error {
 	if err := m.l.setSyncWakeUp(); err != nil {
 		debugf("sync wake-up: %v", err)
 	}
+	Mark("listener taken")
 	if err := m.servePolled(); err != nil {
 		// Without the poller, a pool of servers blocked in the ioctl.
 		debugf("polled notifications: %v", err)

@@ -31,6 +31,7 @@ const (
 // thread, the filter is installed on it, and it calls execve.
 func RunStub(args []string) int {
 	runtime.LockOSThread()
+	Mark("stub: main")
 	// Under vkernel boot the stub is the guest's pid 1, first in its
 	// namespaces.
 	args, ok := setUpNamespaces(args)
@@ -52,9 +53,11 @@ func RunStub(args []string) int {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: the sentry did not answer (%v)\n", err)
 		return 126
 	}
+	Mark("stub: traced")
 	if err := emptyRoot(); err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: warning: the guest keeps the host's mount tree at the host level: %v\n", err)
 	}
+	Mark("stub: empty root")
 	insns := precompiledFilter
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: no_new_privs: %v\n", err)
@@ -76,6 +79,7 @@ func RunStub(args []string) int {
 	}
 	unix.Close(int(lfd))
 	unix.Close(ctl)
+	Mark("stub: listener served")
 	path := args[0]
 	if !strings.Contains(path, "/") {
 		// Searched in the guest's PATH: every stat goes to the sentry now.
