@@ -81,6 +81,10 @@ type Machine struct {
 	execs  execTable
 	// initPID is the host pid of the guest's init.
 	initPID int
+	// cg is the guest's pids cgroup (nil for none); initMoved gives the
+	// result of moving the init into it (admit).
+	cg        *pidsCgroup
+	initMoved chan error
 	// markCookie tells the sentry's mark signals from the guest's
 	// (blocked.go).
 	markCookie uint64
@@ -263,22 +267,21 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 		fmt.Fprintf(os.Stderr, "vkernel: warning: --pids-max %d is not enforced: no pids cgroup can be made (not root, or no pids controller)\n", m.cfg.PidsMax)
 	}
 	defer cg.remove()
-	leave := cg.enter()
-	Mark("in the pids cgroup")
 	initProc, err := m.startInit(childFile)
 	Mark("init started")
-	leave()
-	Mark("out of the pids cgroup")
 	childFile.Close()
 	if err != nil {
 		return 0, err
 	}
-	if err := cg.limit(); err != nil {
-		initProc.Kill()
-		initProc.Wait()
-		return 0, fmt.Errorf("--pids-max %d: %v", m.cfg.PidsMax, err)
-	}
 	m.initPID = initProc.Pid
+	// The init goes into the cgroup while its runtime starts and it
+	// starts the stub; the stub follows when it says hello (admit).
+	m.cg = cg
+	m.initMoved = make(chan error, 1)
+	go func() {
+		m.initMoved <- cg.move(initProc.Pid)
+		Mark("init in the pids cgroup")
+	}()
 	if !m.cfg.Boot {
 		m.kernel.SetInit(initProc.Pid, root)
 	}
@@ -423,6 +426,10 @@ func (m *Machine) seize(ctl int, t *tracer) (int, error) {
 		return 0, fmt.Errorf("the stub's credentials: %v", err)
 	}
 	pid := int(cred.Pid)
+	if err := m.admit(pid); err != nil {
+		unix.Kill(m.initPID, unix.SIGKILL)
+		return 0, err
+	}
 	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, ptraceOptions, 0, 0); e != 0 {
 		return 0, fmt.Errorf("ptrace: %w", e)
 	}
@@ -432,6 +439,31 @@ func (m *Machine) seize(ctl int, t *tracer) (int, error) {
 	}
 	Mark("stub seized")
 	return pid, nil
+}
+
+// admit puts the guest's first processes into the pids cgroup and bounds
+// it, before the stub (pid) is let go on. The init (under boot, the stub
+// itself) was born outside the cgroup and moved in as soon as it was
+// started; the stub, the init's only child, was born before or after
+// that move, so it is moved too. Both are vkernel's code and have made no
+// process but the stub: once both are in, with all their threads (move),
+// every guest process is born inside, as the stub makes the first one
+// only after the go that follows. The bound is written last, so that
+// neither move can fail on it.
+func (m *Machine) admit(stub int) error {
+	if err := <-m.initMoved; err != nil {
+		return fmt.Errorf("moving the guest into its pids cgroup: %w", err)
+	}
+	if stub != m.initPID {
+		if err := m.cg.move(stub); err != nil {
+			return fmt.Errorf("moving the guest into its pids cgroup: %w", err)
+		}
+	}
+	Mark("stub in the pids cgroup")
+	if err := m.cg.limit(); err != nil {
+		return fmt.Errorf("--pids-max %d: %v", m.cfg.PidsMax, err)
+	}
+	return nil
 }
 
 // takeListener runs the second half: the stub reports its listener's
