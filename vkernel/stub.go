@@ -48,16 +48,19 @@ func RunStub(args []string) int {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: %v\n", err)
 		return 126
 	}
+	// The empty root is made while the sentry admits the stub to the
+	// pids cgroup and seizes it: nothing in the handshake depends on the
+	// stub's mount tree.
+	if err := emptyRoot(); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: warning: the guest keeps the host's mount tree at the host level: %v\n", err)
+	}
+	Mark("stub: empty root")
 	buf := make([]byte, 16)
 	if n, err := unix.Read(ctl, buf); err != nil || string(buf[:n]) != msgGo {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: the sentry did not answer (%v)\n", err)
 		return 126
 	}
 	Mark("stub: traced")
-	if err := emptyRoot(); err != nil {
-		fmt.Fprintf(os.Stderr, "vkernel: warning: the guest keeps the host's mount tree at the host level: %v\n", err)
-	}
-	Mark("stub: empty root")
 	insns := precompiledFilter
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: no_new_privs: %v\n", err)
