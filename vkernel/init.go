@@ -32,30 +32,24 @@ func RunInit(args []string) int {
 	absorbSignals()
 
 	ctl := os.NewFile(controlFD, "control")
-	attr := &os.ProcAttr{
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, ctl},
-		Env:   os.Environ(),
-		Sys:   &syscall.SysProcAttr{},
-	}
 	// The program leads a process group of its own, inside the guest's
 	// pid namespace: a kill(0, ...) or a setpriority of its group must
 	// reach the guest's processes only, never the host's group vkernel was
-	// started in.
-	attr.Sys.Setpgid = true
-	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
-		// It gets the terminal's foreground, so the keyboard's signals
-		// reach it and not vkernel.
-		attr.Sys.Foreground = true
-		attr.Sys.Ctty = 0
+	// started in. On a terminal it gets the foreground, so the keyboard's
+	// signals reach it and not vkernel.
+	_, err := unix.IoctlGetTermios(0, unix.TCGETS)
+	plan, err := newStubPlan(args, os.Environ(), err == nil)
+	var pid int
+	if err == nil {
+		pid, err = forkStub(plan)
 	}
-	p, err := os.StartProcess("/proc/self/exe", append([]string{"vkernel", stubCommand}, args...), attr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: init: starting the program: %v\n", err)
 		return 125
 	}
 	Mark("init: stub started")
 	ctl.Close()
-	main := p.Pid
+	main := pid
 	go func() {
 		for s := range sigs {
 			unix.Kill(main, s.(syscall.Signal))
@@ -169,11 +163,9 @@ func loopbackUp() error {
 // Most are ignored (SIG_IGN: one rt_sigaction each). Catching them with
 // signal.Notify would cost a round trip with the runtime's signal-mask
 // thread per signal, 1.5–4 ms for the 50 of them on a loaded machine, all
-// of it before the init can start the stub. An ignored disposition is
-// inherited by the stub, but the stub's own runtime installs its handler
-// for each of these signals at its start, and its exec of the program
-// resets every handled signal to the default: the program starts with
-// the dispositions it had before. Caught instead (signal.Notify) are the
+// of it before the init can start the stub. The forked stub puts every
+// signal back to the default (stubfork.go), so the program starts with
+// the dispositions it would have otherwise. Caught instead (signal.Notify) are the
 // runtime's own signals, which cannot be ignored: the synchronous ones
 // (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSTKFLT, SIGSYS, no round
 // trip), the real-time signals the runtime reserves (32–34), SIGURG
