@@ -27,10 +27,6 @@ func RunInit(args []string) int {
 		fmt.Fprintln(os.Stderr, "vkernel: init: usage: --hostname NAME [--loopback] -- PROGRAM [ARGS...]")
 		return 125
 	}
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwardedSignals...)
-	absorbSignals()
-
 	ctl := os.NewFile(controlFD, "control")
 	// The program leads a process group of its own, inside the guest's
 	// pid namespace: a kill(0, ...) or a setpriority of its group must
@@ -48,8 +44,19 @@ func RunInit(args []string) int {
 		return 125
 	}
 	Mark("init: stub started")
-	ctl.Close()
+	// The signals are set up while the stub starts; the sentry lets the
+	// stub go on (and so the program run) only once the init says so.
+	// The forked stub puts every disposition back to the default itself.
 	main := pid
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwardedSignals...)
+	absorbSignals()
+	if _, err := unix.Write(controlFD, []byte(msgReady)); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: init: %v\n", err)
+		return 125
+	}
+	Mark("init: ready")
+	ctl.Close()
 	go func() {
 		for s := range sigs {
 			unix.Kill(main, s.(syscall.Signal))
@@ -162,15 +169,15 @@ func loopbackUp() error {
 //
 // Most are ignored (SIG_IGN: one rt_sigaction each). Catching them with
 // signal.Notify would cost a round trip with the runtime's signal-mask
-// thread per signal, 1.5–4 ms for the 50 of them on a loaded machine, all
-// of it before the init can start the stub. The forked stub puts every
-// signal back to the default (stubfork.go), so the program starts with
-// the dispositions it would have otherwise. Caught instead (signal.Notify) are the
-// runtime's own signals, which cannot be ignored: the synchronous ones
-// (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSTKFLT, SIGSYS, no round
-// trip), the real-time signals the runtime reserves (32–34), SIGURG
-// (goroutine preemption), SIGPROF; and SIGTSTP, SIGTTIN and SIGTTOU,
-// which the stub's runtime leaves as it finds them.
+// thread per signal, 1.5–4 ms for the 50 of them on a loaded machine. The
+// forked stub puts every disposition back to the default (stubfork.go),
+// so the program starts with the dispositions it would have otherwise.
+// Caught instead (signal.Notify, with no round trip for these) are the
+// runtime's synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+// SIGSTKFLT, SIGSYS), whose handler signal.Ignore would not replace, and
+// the real-time signals it reserves (32–34). SIGURG (goroutine
+// preemption) and SIGPROF are left to the runtime, whose handler does
+// nothing else with one a process sent.
 func absorbSignals() {
 	forwarded := map[os.Signal]bool{}
 	for _, s := range forwardedSignals {
@@ -181,6 +188,7 @@ func absorbSignals() {
 		s := syscall.Signal(n)
 		switch {
 		case s == unix.SIGKILL || s == unix.SIGSTOP || s == unix.SIGCHLD || forwarded[s]:
+		case s == unix.SIGURG || s == unix.SIGPROF:
 		case runtimeSignal(s):
 			caught = append(caught, s)
 		default:
@@ -196,15 +204,12 @@ func absorbSignals() {
 	}()
 }
 
-// runtimeSignal reports whether s is caught rather than ignored: the Go
-// runtime keeps a handler of its own for it, which signal.Ignore would
-// not replace, or the stub's runtime leaves its disposition as it
-// inherits it (the job-control stops), so that an ignored one would reach
-// the program.
+// runtimeSignal reports whether the Go runtime keeps a handler of its own
+// for s that signal.Ignore would not replace: s is caught rather than
+// ignored.
 func runtimeSignal(s syscall.Signal) bool {
 	switch s {
-	case unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, unix.SIGSTKFLT, unix.SIGSYS,
-		unix.SIGURG, unix.SIGPROF, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
+	case unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, unix.SIGSTKFLT, unix.SIGSYS:
 		return true
 	}
 	return s >= 32 && s <= 34

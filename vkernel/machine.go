@@ -413,19 +413,29 @@ func (m *Machine) trace(ctl int, root, cwd vfs.VirtualDentry) (int, error) {
 func (m *Machine) seize(ctl int, t *tracer) (int, error) {
 	buf := make([]byte, 64)
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
-	n, oobn, _, _, err := unix.Recvmsg(ctl, buf, oob, 0)
-	if err != nil || string(buf[:n]) != msgHello {
-		return 0, fmt.Errorf("the guest's stub did not start (%v)", err)
+	// Under run, the init's ready comes too, before or after the hello:
+	// the go waits for both.
+	pid, ready := 0, m.cfg.Boot
+	for pid == 0 || !ready {
+		n, oobn, _, _, err := unix.Recvmsg(ctl, buf, oob, 0)
+		if err == nil && !ready && string(buf[:n]) == msgReady {
+			ready = true
+			continue
+		}
+		Mark("hello")
+		if err != nil || pid != 0 || string(buf[:n]) != msgHello {
+			return 0, fmt.Errorf("the guest's stub did not start (%v)", err)
+		}
+		cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil || len(cmsgs) == 0 {
+			return 0, fmt.Errorf("the stub's credentials: %v", err)
+		}
+		cred, err := unix.ParseUnixCredentials(&cmsgs[0])
+		if err != nil {
+			return 0, fmt.Errorf("the stub's credentials: %v", err)
+		}
+		pid = int(cred.Pid)
 	}
-	cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(cmsgs) == 0 {
-		return 0, fmt.Errorf("the stub's credentials: %v", err)
-	}
-	cred, err := unix.ParseUnixCredentials(&cmsgs[0])
-	if err != nil {
-		return 0, fmt.Errorf("the stub's credentials: %v", err)
-	}
-	pid := int(cred.Pid)
 	if err := m.admit(pid); err != nil {
 		unix.Kill(m.initPID, unix.SIGKILL)
 		return 0, err

@@ -22,6 +22,7 @@ const controlFD = 3
 const (
 	msgHello = "hello" // stub → sentry, with SCM_CREDENTIALS: "seize me"
 	msgGo    = "go"    // sentry → stub: "you are traced"
+	msgReady = "ready" // init → sentry (under run): "my signals are set up"
 	// stub → sentry: "listener N": the listener's number in the stub
 )
 
