@@ -160,10 +160,25 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	k = sentry.NewKernel(kcfg)
 	m.kernel = k
 	cfg.FS.Proc = func(*vfs.VFS) vfs.Filesystem { return proc() }
+	// The guest's first process starts before the tree is built, which
+	// it does not need before the go, unless boot must first find the
+	// guest's init in the tree.
+	var g *guestStart
+	if !cfg.Boot || len(cfg.Argv) > 0 {
+		if g, err = m.start(); err != nil {
+			return 0, false, err
+		}
+	}
+	abandon := func() {
+		if g != nil {
+			g.abandon()
+		}
+	}
 	Mark("building the mount tree")
 	root, err := rootfs.Build(v, cfg.FS)
 	Mark("mount tree built")
 	if err != nil {
+		abandon()
 		return 0, false, err
 	}
 	cwd := root
@@ -171,6 +186,7 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 		ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
 		cwd, err = v.Walk(ctx, root, cfg.Workdir, vfs.FollowFinal|vfs.MustBeDir)
 		if err != nil {
+			abandon()
 			return 0, false, fmt.Errorf("--workdir %s: %v in the guest", cfg.Workdir, err)
 		}
 	}
@@ -196,7 +212,12 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 		}
 	}
 	m.cfg = cfg
-	code, err = m.run(root, cwd)
+	if g == nil {
+		if g, err = m.start(); err != nil {
+			return 0, false, err
+		}
+	}
+	code, err = m.run(g, root, cwd)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
@@ -248,15 +269,28 @@ func (m *Machine) reboot(cmd sentry.RebootCommand) {
 	unix.Kill(m.initPID, unix.SIGKILL)
 }
 
-func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
+// guestStart is the guest's first process, started before the mount tree
+// is built (start), and what goes with it.
+type guestStart struct {
+	ctl  int
+	cg   *pidsCgroup
+	init *os.Process
+}
+
+// start makes the control socket and the pids cgroup and starts the
+// guest's first process (the init; under boot the stub), which goes into
+// the cgroup while its runtime starts (admit). Nothing it does before the
+// sentry's go needs the mount tree, which boot builds meanwhile.
+func (m *Machine) start() (*guestStart, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return 0, fmt.Errorf("control socket: %w", err)
+		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	ctl, child := pair[0], pair[1]
-	defer unix.Close(ctl)
 	if err := unix.SetsockoptInt(ctl, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
-		return 0, fmt.Errorf("control socket: %w", err)
+		unix.Close(ctl)
+		unix.Close(child)
+		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	// The os.File owns the child's end: closing it by number as well
 	// would let its finalizer close a reused descriptor later.
@@ -266,12 +300,13 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 	if cg == nil && m.cfg.PidsMax > 0 && m.cfg.PidsMaxAsked {
 		fmt.Fprintf(os.Stderr, "vkernel: warning: --pids-max %d is not enforced: no pids cgroup can be made (not root, or no pids controller)\n", m.cfg.PidsMax)
 	}
-	defer cg.remove()
 	initProc, err := m.startInit(childFile)
 	Mark("init started")
 	childFile.Close()
 	if err != nil {
-		return 0, err
+		unix.Close(ctl)
+		cg.remove()
+		return nil, err
 	}
 	m.initPID = initProc.Pid
 	// The init goes into the cgroup while its runtime starts and it
@@ -282,6 +317,23 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 		m.initMoved <- cg.move(initProc.Pid)
 		Mark("init in the pids cgroup")
 	}()
+	return &guestStart{ctl: ctl, cg: cg, init: initProc}, nil
+}
+
+// abandon ends a guest that was started but will not run (the mount tree
+// could not be built): the init's death ends every process of its pid
+// namespace.
+func (g *guestStart) abandon() {
+	g.init.Kill()
+	g.init.Wait()
+	unix.Close(g.ctl)
+	g.cg.remove()
+}
+
+func (m *Machine) run(g *guestStart, root, cwd vfs.VirtualDentry) (int, error) {
+	ctl, cg, initProc := g.ctl, g.cg, g.init
+	defer unix.Close(ctl)
+	defer cg.remove()
 	if !m.cfg.Boot {
 		m.kernel.SetInit(initProc.Pid, root)
 	}
