@@ -15,13 +15,14 @@ import (
 )
 
 // A guest tmpfs is a real tmpfs of the host's kernel, private to vkernel:
-// a helper process in a mount namespace of its own makes it as a detached
-// mount (fsmount), hands the sentry its descriptor and exits; the mount is
-// in no tree, and the descriptor keeps the filesystem alive and reachable
-// by nobody else. dirfs serves it. So size= is the
-// host kernel's (ENOSPC on a native write), and every file is a real
-// tmpfs file. Where no mount namespace can be made, the sentry's own
-// memfd-backed tmpfs is used instead (no size limit on native writes).
+// a detached mount (fsmount), in no tree, that vkernel makes itself when
+// it runs as host root, or else a helper process in namespaces of its own
+// makes and hands the sentry by descriptor. The descriptor keeps the
+// filesystem alive and reachable by nobody else. dirfs serves it. So
+// size= is the host kernel's (ENOSPC on a native write), and every file
+// is a real tmpfs file. Where no mount namespace can be made, the
+// sentry's own memfd-backed tmpfs is used instead (no size limit on
+// native writes).
 
 // TmpfsCommand is the hidden subcommand of the mounting helper.
 const TmpfsCommand = "__tmpfs"
@@ -194,9 +195,17 @@ func newHostTmpfs(opts tmpfs.Options, given tmpfs.Given) (vfs.Filesystem, error)
 	return &privateFS{FS: fs, typ: "tmpfs", tmpfs: opts}, nil
 }
 
-// privateMount makes a filesystem of fstype with data in a throwaway
-// mount namespace and returns the descriptor of its detached mount.
+// privateMount makes a filesystem of fstype with data and returns the
+// descriptor of its detached mount. fsopen(2) and fsmount(2) attach
+// nothing to any tree, so where vkernel may mount (host root) it makes
+// the mount itself; elsewhere a helper in user and mount namespaces of its
+// own makes it (a process start, some milliseconds).
 func privateMount(fstype, data string) (int, error) {
+	if os.Getuid() == 0 {
+		if fd, err := detachedMount(fstype, data, privateMountAttrs(fstype)); err == nil {
+			return fd, nil
+		}
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return -1, err
@@ -248,11 +257,7 @@ func RunTmpfsHelper(args []string) int {
 	if len(args) != 2 {
 		return 2
 	}
-	attrs := unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV
-	if args[0] == "devpts" {
-		attrs = unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NOEXEC
-	}
-	fd, err := detachedMount(args[0], args[1], attrs)
+	fd, err := detachedMount(args[0], args[1], privateMountAttrs(args[0]))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: %s: mount: %v\n", args[0], err)
 		return 1
@@ -261,6 +266,15 @@ func RunTmpfsHelper(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// privateMountAttrs are the MOUNT_ATTR_* flags of a private mount of
+// fstype.
+func privateMountAttrs(fstype string) int {
+	if fstype == "devpts" {
+		return unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NOEXEC
+	}
+	return unix.MOUNT_ATTR_NOSUID | unix.MOUNT_ATTR_NODEV
 }
 
 // detachedMount makes a filesystem of fstype with mount data data

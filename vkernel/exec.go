@@ -421,7 +421,7 @@ func errnoOf(err error) unix.Errno {
 }
 
 func debugf(format string, args ...any) {
-	if os.Getenv("VKERNEL_DEBUG") != "" {
+	if debugOn {
 		fmt.Fprintf(os.Stderr, "vkernel: debug: "+format+"\n", args...)
 	}
 }

@@ -21,39 +21,42 @@ var forwardedSignals = []os.Signal{unix.SIGINT, unix.SIGTERM, unix.SIGHUP, unix.
 // becomes the guest program), forwards signals to it, reaps orphans, and
 // exits with the program's status. args: HOSTNAME ARGV...
 func RunInit(args []string) int {
+	Mark("init: main")
 	args, ok := setUpNamespaces(args)
 	if !ok || len(args) < 1 {
 		fmt.Fprintln(os.Stderr, "vkernel: init: usage: --hostname NAME [--loopback] -- PROGRAM [ARGS...]")
 		return 125
 	}
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwardedSignals...)
-	absorbSignals()
-
 	ctl := os.NewFile(controlFD, "control")
-	attr := &os.ProcAttr{
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, ctl},
-		Env:   os.Environ(),
-		Sys:   &syscall.SysProcAttr{},
-	}
 	// The program leads a process group of its own, inside the guest's
 	// pid namespace: a kill(0, ...) or a setpriority of its group must
 	// reach the guest's processes only, never the host's group vkernel was
-	// started in.
-	attr.Sys.Setpgid = true
-	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err == nil {
-		// It gets the terminal's foreground, so the keyboard's signals
-		// reach it and not vkernel.
-		attr.Sys.Foreground = true
-		attr.Sys.Ctty = 0
+	// started in. On a terminal it gets the foreground, so the keyboard's
+	// signals reach it and not vkernel.
+	_, err := unix.IoctlGetTermios(0, unix.TCGETS)
+	plan, err := newStubPlan(args, os.Environ(), err == nil)
+	var pid int
+	if err == nil {
+		pid, err = forkStub(plan)
 	}
-	p, err := os.StartProcess("/proc/self/exe", append([]string{"vkernel", stubCommand}, args...), attr)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: init: starting the program: %v\n", err)
 		return 125
 	}
+	Mark("init: stub started")
+	// The signals are set up while the stub starts; the sentry lets the
+	// stub go on (and so the program run) only once the init says so.
+	// The forked stub puts every disposition back to the default itself.
+	main := pid
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwardedSignals...)
+	absorbSignals()
+	if _, err := unix.Write(controlFD, []byte(msgReady)); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: init: %v\n", err)
+		return 125
+	}
+	Mark("init: ready")
 	ctl.Close()
-	main := p.Pid
 	go func() {
 		for s := range sigs {
 			unix.Kill(main, s.(syscall.Signal))
@@ -163,23 +166,51 @@ func loopbackUp() error {
 // SIGABRT and the rest, and with it the whole guest. A signal the kernel
 // raises for a fault, or SIGIO, is not the guest's to send: the sentry
 // refuses vkernel's processes as a descriptor's owner (sentry/sys_fown.go).
+//
+// Most are ignored (SIG_IGN: one rt_sigaction each). Catching them with
+// signal.Notify would cost a round trip with the runtime's signal-mask
+// thread per signal, 1.5–4 ms for the 50 of them on a loaded machine. The
+// forked stub puts every disposition back to the default (stubfork.go),
+// so the program starts with the dispositions it would have otherwise.
+// Caught instead (signal.Notify, with no round trip for these) are the
+// runtime's synchronous signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+// SIGSTKFLT, SIGSYS), whose handler signal.Ignore would not replace, and
+// the real-time signals it reserves (32–34). SIGURG (goroutine
+// preemption) and SIGPROF are left to the runtime, whose handler does
+// nothing else with one a process sent.
 func absorbSignals() {
 	forwarded := map[os.Signal]bool{}
 	for _, s := range forwardedSignals {
 		forwarded[s] = true
 	}
-	var others []os.Signal
+	var ignored, caught []os.Signal
 	for n := 1; n <= 64; n++ {
 		s := syscall.Signal(n)
-		if s == unix.SIGKILL || s == unix.SIGSTOP || s == unix.SIGCHLD || forwarded[s] {
-			continue
+		switch {
+		case s == unix.SIGKILL || s == unix.SIGSTOP || s == unix.SIGCHLD || forwarded[s]:
+		case s == unix.SIGURG || s == unix.SIGPROF:
+		case runtimeSignal(s):
+			caught = append(caught, s)
+		default:
+			ignored = append(ignored, s)
 		}
-		others = append(others, s)
 	}
+	signal.Ignore(ignored...)
 	c := make(chan os.Signal, 64)
-	signal.Notify(c, others...)
+	signal.Notify(c, caught...)
 	go func() {
 		for range c {
 		}
 	}()
+}
+
+// runtimeSignal reports whether the Go runtime keeps a handler of its own
+// for s that signal.Ignore would not replace: s is caught rather than
+// ignored.
+func runtimeSignal(s syscall.Signal) bool {
+	switch s {
+	case unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL, unix.SIGTRAP, unix.SIGSTKFLT, unix.SIGSYS:
+		return true
+	}
+	return s >= 32 && s <= 34
 }

@@ -81,6 +81,10 @@ type Machine struct {
 	execs  execTable
 	// initPID is the host pid of the guest's init.
 	initPID int
+	// cg is the guest's pids cgroup (nil for none); initMoved gives the
+	// result of moving the init into it (admit).
+	cg        *pidsCgroup
+	initMoved chan error
 	// markCookie tells the sentry's mark signals from the guest's
 	// (blocked.go).
 	markCookie uint64
@@ -156,8 +160,25 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	k = sentry.NewKernel(kcfg)
 	m.kernel = k
 	cfg.FS.Proc = func(*vfs.VFS) vfs.Filesystem { return proc() }
+	// The guest's first process starts before the tree is built, which
+	// it does not need before the go, unless boot must first find the
+	// guest's init in the tree.
+	var g *guestStart
+	if !cfg.Boot || len(cfg.Argv) > 0 {
+		if g, err = m.start(); err != nil {
+			return 0, false, err
+		}
+	}
+	abandon := func() {
+		if g != nil {
+			g.abandon()
+		}
+	}
+	Mark("building the mount tree")
 	root, err := rootfs.Build(v, cfg.FS)
+	Mark("mount tree built")
 	if err != nil {
+		abandon()
 		return 0, false, err
 	}
 	cwd := root
@@ -165,6 +186,7 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 		ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
 		cwd, err = v.Walk(ctx, root, cfg.Workdir, vfs.FollowFinal|vfs.MustBeDir)
 		if err != nil {
+			abandon()
 			return 0, false, fmt.Errorf("--workdir %s: %v in the guest", cfg.Workdir, err)
 		}
 	}
@@ -190,7 +212,12 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 		}
 	}
 	m.cfg = cfg
-	code, err = m.run(root, cwd)
+	if g == nil {
+		if g, err = m.start(); err != nil {
+			return 0, false, err
+		}
+	}
+	code, err = m.run(g, root, cwd)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
@@ -242,37 +269,71 @@ func (m *Machine) reboot(cmd sentry.RebootCommand) {
 	unix.Kill(m.initPID, unix.SIGKILL)
 }
 
-func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
+// guestStart is the guest's first process, started before the mount tree
+// is built (start), and what goes with it.
+type guestStart struct {
+	ctl  int
+	cg   *pidsCgroup
+	init *os.Process
+}
+
+// start makes the control socket and the pids cgroup and starts the
+// guest's first process (the init; under boot the stub), which goes into
+// the cgroup while its runtime starts (admit). Nothing it does before the
+// sentry's go needs the mount tree, which boot builds meanwhile.
+func (m *Machine) start() (*guestStart, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return 0, fmt.Errorf("control socket: %w", err)
+		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	ctl, child := pair[0], pair[1]
-	defer unix.Close(ctl)
 	if err := unix.SetsockoptInt(ctl, unix.SOL_SOCKET, unix.SO_PASSCRED, 1); err != nil {
-		return 0, fmt.Errorf("control socket: %w", err)
+		unix.Close(ctl)
+		unix.Close(child)
+		return nil, fmt.Errorf("control socket: %w", err)
 	}
 	// The os.File owns the child's end: closing it by number as well
 	// would let its finalizer close a reused descriptor later.
 	childFile := os.NewFile(uintptr(child), "control")
 	cg := newPidsCgroup(m.cfg.PidsMax)
+	Mark("pids cgroup made")
 	if cg == nil && m.cfg.PidsMax > 0 && m.cfg.PidsMaxAsked {
 		fmt.Fprintf(os.Stderr, "vkernel: warning: --pids-max %d is not enforced: no pids cgroup can be made (not root, or no pids controller)\n", m.cfg.PidsMax)
 	}
-	defer cg.remove()
-	leave := cg.enter()
 	initProc, err := m.startInit(childFile)
-	leave()
+	Mark("init started")
 	childFile.Close()
 	if err != nil {
-		return 0, err
-	}
-	if err := cg.limit(); err != nil {
-		initProc.Kill()
-		initProc.Wait()
-		return 0, fmt.Errorf("--pids-max %d: %v", m.cfg.PidsMax, err)
+		unix.Close(ctl)
+		cg.remove()
+		return nil, err
 	}
 	m.initPID = initProc.Pid
+	// The init goes into the cgroup while its runtime starts and it
+	// starts the stub; the stub follows when it says hello (admit).
+	m.cg = cg
+	m.initMoved = make(chan error, 1)
+	go func() {
+		m.initMoved <- cg.move(initProc.Pid)
+		Mark("init in the pids cgroup")
+	}()
+	return &guestStart{ctl: ctl, cg: cg, init: initProc}, nil
+}
+
+// abandon ends a guest that was started but will not run (the mount tree
+// could not be built): the init's death ends every process of its pid
+// namespace.
+func (g *guestStart) abandon() {
+	g.init.Kill()
+	g.init.Wait()
+	unix.Close(g.ctl)
+	g.cg.remove()
+}
+
+func (m *Machine) run(g *guestStart, root, cwd vfs.VirtualDentry) (int, error) {
+	ctl, cg, initProc := g.ctl, g.cg, g.init
+	defer unix.Close(ctl)
+	defer cg.remove()
 	if !m.cfg.Boot {
 		m.kernel.SetInit(initProc.Pid, root)
 	}
@@ -298,6 +359,7 @@ func (m *Machine) run(root, cwd vfs.VirtualDentry) (int, error) {
 		done <- result{code, err}
 	}()
 	r := <-done
+	Mark("guest gone")
 	restoreTerminal()
 	m.mu.Lock()
 	if m.stoppedBy != 0 {
@@ -410,19 +472,33 @@ func (m *Machine) trace(ctl int, root, cwd vfs.VirtualDentry) (int, error) {
 func (m *Machine) seize(ctl int, t *tracer) (int, error) {
 	buf := make([]byte, 64)
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
-	n, oobn, _, _, err := unix.Recvmsg(ctl, buf, oob, 0)
-	if err != nil || string(buf[:n]) != msgHello {
-		return 0, fmt.Errorf("the guest's stub did not start (%v)", err)
+	// Under run, the init's ready comes too, before or after the hello:
+	// the go waits for both.
+	pid, ready := 0, m.cfg.Boot
+	for pid == 0 || !ready {
+		n, oobn, _, _, err := unix.Recvmsg(ctl, buf, oob, 0)
+		if err == nil && !ready && string(buf[:n]) == msgReady {
+			ready = true
+			continue
+		}
+		Mark("hello")
+		if err != nil || pid != 0 || string(buf[:n]) != msgHello {
+			return 0, fmt.Errorf("the guest's stub did not start (%v)", err)
+		}
+		cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err != nil || len(cmsgs) == 0 {
+			return 0, fmt.Errorf("the stub's credentials: %v", err)
+		}
+		cred, err := unix.ParseUnixCredentials(&cmsgs[0])
+		if err != nil {
+			return 0, fmt.Errorf("the stub's credentials: %v", err)
+		}
+		pid = int(cred.Pid)
 	}
-	cmsgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(cmsgs) == 0 {
-		return 0, fmt.Errorf("the stub's credentials: %v", err)
+	if err := m.admit(pid); err != nil {
+		unix.Kill(m.initPID, unix.SIGKILL)
+		return 0, err
 	}
-	cred, err := unix.ParseUnixCredentials(&cmsgs[0])
-	if err != nil {
-		return 0, fmt.Errorf("the stub's credentials: %v", err)
-	}
-	pid := int(cred.Pid)
 	if _, _, e := unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_SEIZE, uintptr(pid), 0, ptraceOptions, 0, 0); e != 0 {
 		return 0, fmt.Errorf("ptrace: %w", e)
 	}
@@ -430,7 +506,33 @@ func (m *Machine) seize(ctl int, t *tracer) (int, error) {
 	if _, err := unix.Write(ctl, []byte(msgGo)); err != nil {
 		return 0, err
 	}
+	Mark("stub seized")
 	return pid, nil
+}
+
+// admit puts the guest's first processes into the pids cgroup and bounds
+// it, before the stub (pid) is let go on. The init (under boot, the stub
+// itself) was born outside the cgroup and moved in as soon as it was
+// started; the stub, the init's only child, was born before or after
+// that move, so it is moved too. Both are vkernel's code and have made no
+// process but the stub: once both are in, with all their threads (move),
+// every guest process is born inside, as the stub makes the first one
+// only after the go that follows. The bound is written last, so that
+// neither move can fail on it.
+func (m *Machine) admit(stub int) error {
+	if err := <-m.initMoved; err != nil {
+		return fmt.Errorf("moving the guest into its pids cgroup: %w", err)
+	}
+	if stub != m.initPID {
+		if err := m.cg.move(stub); err != nil {
+			return fmt.Errorf("moving the guest into its pids cgroup: %w", err)
+		}
+	}
+	Mark("stub in the pids cgroup")
+	if err := m.cg.limit(); err != nil {
+		return fmt.Errorf("--pids-max %d: %v", m.cfg.PidsMax, err)
+	}
+	return nil
 }
 
 // takeListener runs the second half: the stub reports its listener's
@@ -461,6 +563,7 @@ func (m *Machine) takeListener(ctl, pid int) error {
 	if err := m.l.setSyncWakeUp(); err != nil {
 		debugf("sync wake-up: %v", err)
 	}
+	Mark("listener taken")
 	if err := m.servePolled(); err != nil {
 		// Without the poller, a pool of servers blocked in the ioctl.
 		debugf("polled notifications: %v", err)

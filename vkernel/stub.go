@@ -22,6 +22,7 @@ const controlFD = 3
 const (
 	msgHello = "hello" // stub → sentry, with SCM_CREDENTIALS: "seize me"
 	msgGo    = "go"    // sentry → stub: "you are traced"
+	msgReady = "ready" // init → sentry (under run): "my signals are set up"
 	// stub → sentry: "listener N": the listener's number in the stub
 )
 
@@ -31,6 +32,7 @@ const (
 // thread, the filter is installed on it, and it calls execve.
 func RunStub(args []string) int {
 	runtime.LockOSThread()
+	Mark("stub: main")
 	// Under vkernel boot the stub is the guest's pid 1, first in its
 	// namespaces.
 	args, ok := setUpNamespaces(args)
@@ -47,14 +49,19 @@ func RunStub(args []string) int {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: %v\n", err)
 		return 126
 	}
+	// The empty root is made while the sentry admits the stub to the
+	// pids cgroup and seizes it: nothing in the handshake depends on the
+	// stub's mount tree.
+	if err := emptyRoot(); err != nil {
+		fmt.Fprintf(os.Stderr, "vkernel: warning: the guest keeps the host's mount tree at the host level: %v\n", err)
+	}
+	Mark("stub: empty root")
 	buf := make([]byte, 16)
 	if n, err := unix.Read(ctl, buf); err != nil || string(buf[:n]) != msgGo {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: the sentry did not answer (%v)\n", err)
 		return 126
 	}
-	if err := emptyRoot(); err != nil {
-		fmt.Fprintf(os.Stderr, "vkernel: warning: the guest keeps the host's mount tree at the host level: %v\n", err)
-	}
+	Mark("stub: traced")
 	insns := precompiledFilter
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		fmt.Fprintf(os.Stderr, "vkernel: stub: no_new_privs: %v\n", err)
@@ -76,6 +83,7 @@ func RunStub(args []string) int {
 	}
 	unix.Close(int(lfd))
 	unix.Close(ctl)
+	Mark("stub: listener served")
 	path := args[0]
 	if !strings.Contains(path, "/") {
 		// Searched in the guest's PATH: every stat goes to the sentry now.

@@ -64,6 +64,7 @@ func (t *tracer) loop() {
 			return
 		}
 		if tid == t.initPID && (ws.Exited() || ws.Signaled()) {
+			Mark("init reaped")
 			if tid == t.mainPID {
 				t.exited(tid, ws)
 			}
@@ -92,6 +93,7 @@ func (t *tracer) exited(tid int, ws unix.WaitStatus) {
 	delete(t.started, tid)
 	t.k.Exit(tid)
 	if tid == t.mainPID && !t.mainDone {
+		Mark("program exited")
 		t.mainDone = true
 		t.mainStatus = ws
 		t.m.mainExited(ws)
@@ -147,6 +149,7 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 		t.forked(tid, event)
 	case unix.PTRACE_EVENT_EXEC:
 		stopExec.Inc()
+		Mark("exec event")
 		t.m.execEvent(t, tid)
 	case unix.PTRACE_EVENT_SECCOMP:
 		stopSeccomp.Inc()

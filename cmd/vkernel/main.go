@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 
 	"vkernel/vkernel"
 )
@@ -16,10 +17,13 @@ func init() {
 }
 
 func main() {
+	vkernel.Mark("main: " + strings.Join(os.Args[1:min(len(os.Args), 2)], " "))
 	if code, ok := vkernel.Hidden(os.Args); ok {
 		os.Exit(code)
 	}
-	if err := newApp().Run(preprocessArgs(os.Args)); err != nil {
+	err := newApp().Run(preprocessArgs(os.Args))
+	vkernel.Mark("exit")
+	if err != nil {
 		if ee, ok := err.(exitError); ok {
 			os.Exit(int(ee))
 		}
