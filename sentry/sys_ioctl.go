@@ -75,33 +75,13 @@ func (c *Call) otherIoctl(fd int, cmd uint32) Result {
 // guest's); any other is outside the guest's scope, EPERM, as Linux
 // answers for a namespace outside the caller's.
 func (c *Call) nsRelative(fd int, cmd uint32) Result {
-	if f, ok := c.Task.FDs().Get(fd); ok {
-		f.DecRef()
-		return Errno(unix.ENOTTY)
-	}
-	h, err := c.FDs.Fetch(fd)
-	if err != nil {
-		return Errno(unix.EBADF)
-	}
-	defer unix.Close(h)
-	var fs unix.Statfs_t
-	if unix.Fstatfs(h, &fs) != nil || fs.Type != nsfsMagic {
-		return Errno(unix.ENOTTY)
-	}
-	ns, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(h), uintptr(cmd), 0)
-	if e != 0 {
-		return Errno(e)
-	}
-	defer unix.Close(int(ns))
-	if !c.ownNamespace(int(ns)) {
-		return Errno(unix.EPERM)
-	}
-	n, err := c.FDs.Install(int(ns), -1, true)
-	if err != nil {
-		return Errno(err)
-	}
-	c.Task.FDs().Remove(n)
-	return Value(int64(n))
+	return c.namespaceIoctl(fd, cmd, func(h int) error {
+		var fs unix.Statfs_t
+		if unix.Fstatfs(h, &fs) != nil || fs.Type != nsfsMagic {
+			return unix.ENOTTY
+		}
+		return nil
+	}, c.ownNamespace)
 }
 
 // ownNamespace reports whether namespace descriptor ns is one of the

@@ -34,8 +34,27 @@ func PidfdNamespaceIoctls() []uintptr {
 }
 
 func (c *Call) pidfdNamespace(fd int, cmd uint32) Result {
+	return c.namespaceIoctl(fd, cmd, func(h int) error {
+		switch pid := fdinfoPid(h); {
+		case pid == 0:
+			// Not a pidfd: no other file's ioctl is run for the guest.
+			return unix.ENOTTY
+		case pid < 0:
+			return unix.ESRCH
+		case c.Task.Kernel().Task(pid) == nil:
+			return unix.EPERM
+		}
+		return nil
+	}, nil)
+}
+
+// namespaceIoctl serves an ioctl that opens a namespace from guest
+// descriptor fd, one the table does not hold (a VFS file answers
+// ENOTTY): on the sentry's duplicate h, once check(h) allows it, and the
+// namespace opened is installed in the caller (close-on-exec, as Linux)
+// if mine, when not nil, says it is the caller's to have (EPERM if not).
+func (c *Call) namespaceIoctl(fd int, cmd uint32, check func(h int) error, mine func(ns int) bool) Result {
 	if f, ok := c.Task.FDs().Get(fd); ok {
-		// A VFS file is no pidfd.
 		f.DecRef()
 		return Errno(unix.ENOTTY)
 	}
@@ -44,20 +63,17 @@ func (c *Call) pidfdNamespace(fd int, cmd uint32) Result {
 		return Errno(unix.EBADF)
 	}
 	defer unix.Close(h)
-	switch pid := fdinfoPid(h); {
-	case pid == 0:
-		// Not a pidfd: no other file's ioctl is run for the guest.
-		return Errno(unix.ENOTTY)
-	case pid < 0:
-		return Errno(unix.ESRCH)
-	case c.Task.Kernel().Task(pid) == nil:
-		return Errno(unix.EPERM)
+	if err := check(h); err != nil {
+		return Errno(err)
 	}
 	ns, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(h), uintptr(cmd), 0)
 	if e != 0 {
 		return Errno(e)
 	}
 	defer unix.Close(int(ns))
+	if mine != nil && !mine(int(ns)) {
+		return Errno(unix.EPERM)
+	}
 	n, err := c.FDs.Install(int(ns), -1, true)
 	if err != nil {
 		return Errno(err)

@@ -430,14 +430,7 @@ func TestDefaultRootReadOnly(t *testing.T) {
 		ops = append(ops, op)
 	}
 	r := harness.RunGuest(env.bin, "", harness.Spec{Argv: append([]string{probeHost}, ops...)})
-	if r.Err != nil || r.Status != 0 {
-		t.Fatalf("probe: %v\n%s", r.Err, r)
-	}
-	got := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
-		op, res, _ := strings.Cut(line, ": ")
-		got[op] = res
-	}
+	got := probeLines(t, r)
 	expect(t, got, want)
 	checkTreeUnchanged(t, src, before)
 	for _, p := range []string{"/tmp/" + name, "/" + name, "/etc/" + name} {

@@ -204,6 +204,21 @@ func probeIn(t *testing.T, root string, flags []string, ops ...string) map[strin
 	return got
 }
 
+// probeLines checks that a probe run r succeeded and returns each op's
+// result.
+func probeLines(t *testing.T, r *harness.Result) map[string]string {
+	t.Helper()
+	if r.Err != nil || r.Status != 0 {
+		t.Fatalf("probe: %v\n%s", r.Err, r)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+		op, res, _ := strings.Cut(line, ": ")
+		got[op] = res
+	}
+	return got
+}
+
 // expect checks each op's result against want: an exact result, or
 // "!ok" for any failure.
 func expect(t *testing.T, got map[string]string, want map[string]string) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -67,14 +66,7 @@ func probeStdin(t *testing.T, root, stdin string, flags []string, ops ...string)
 	}
 	defer f.Close()
 	r := harness.RunGuest(env.bin, root, harness.Spec{Argv: append([]string{env.probe}, ops...), Flags: flags, Stdin: f})
-	if r.Err != nil || r.Status != 0 {
-		t.Fatalf("probe: %v\n%s", r.Err, r)
-	}
-	got := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
-		op, res, _ := strings.Cut(line, ": ")
-		got[op] = res
-	}
+	got := probeLines(t, r)
 	return got
 }
 
@@ -156,15 +148,7 @@ func TestFetchedDescriptorsDefaultRoot(t *testing.T) {
 			want[o] = "!ok"
 		}
 		r := harness.RunGuest(env.bin, "", harness.Spec{Argv: append([]string{probeHost}, ops...), Flags: []string{"--user", user}})
-		if r.Err != nil || r.Status != 0 {
-			t.Fatalf("probe: %v\n%s", r.Err, r)
-		}
-		got := map[string]string{}
-		for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
-			op, res, _ := strings.Cut(line, ": ")
-			got[op] = res
-		}
-		expect(t, got, want)
+		expect(t, probeLines(t, r), want)
 	}
 	if after := hostState(t, p); after != before {
 		t.Errorf("ESCAPE: the guest changed host file %s\nbefore: %s\nafter:  %s", p, before, after)
