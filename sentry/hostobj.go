@@ -137,18 +137,29 @@ func internalObject(h int) bool {
 // mountID returns the id of the mount of host descriptor h (fdinfo's
 // mnt_id), -1 if it cannot be read.
 func mountID(h int) int {
-	b, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(h))
-	if err != nil {
-		return -1
-	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		if v, ok := bytes.CutPrefix(line, []byte("mnt_id:")); ok {
-			if n, err := strconv.Atoi(string(bytes.TrimSpace(v))); err == nil {
-				return n
-			}
+	if v, ok := fdinfoField(h, "mnt_id"); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
 		}
 	}
 	return -1
+}
+
+// fdinfoField returns the value of field key in the sentry's fdinfo of
+// host descriptor h; false if there is no such field (or no such
+// descriptor).
+func fdinfoField(h int, key string) (string, bool) {
+	b, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(h))
+	if err != nil {
+		return "", false
+	}
+	prefix := []byte(key + ":")
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if v, ok := bytes.CutPrefix(line, prefix); ok {
+			return string(bytes.TrimSpace(v)), true
+		}
+	}
+	return "", false
 }
 
 // mountedHere reports whether mount id is in the sentry's mount

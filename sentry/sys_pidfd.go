@@ -1,8 +1,6 @@
 package sentry
 
 import (
-	"bytes"
-	"os"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -85,15 +83,10 @@ func (c *Call) namespaceIoctl(fd int, cmd uint32, check func(h int) error, mine 
 // fdinfoPid returns the host pid of the process pidfd h names (fdinfo's
 // Pid: line), 0 if h is not a pidfd, -1 if its process is gone.
 func fdinfoPid(h int) int {
-	b, err := os.ReadFile("/proc/self/fdinfo/" + strconv.Itoa(h))
-	if err != nil {
+	v, ok := fdinfoField(h, "Pid")
+	if !ok {
 		return 0
 	}
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		if v, ok := bytes.CutPrefix(line, []byte("Pid:")); ok {
-			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
-			return n
-		}
-	}
-	return 0
+	n, _ := strconv.Atoi(v)
+	return n
 }
