@@ -25,6 +25,9 @@
 # need root.
 
 GO             ?= go
+# urfave/cli's man-page and markdown writers (and their markdown parser's
+# initializers, 0.3 ms of every start) are not used.
+GO_TAGS        := -tags urfave_cli_no_docs
 VKERNEL_ROOTFS ?= /var/tmp/vkernel-rootfs
 VKERNEL_BIN    := $(CURDIR)/bin/vkernel
 BENCH_N        ?= 5
@@ -45,7 +48,7 @@ FUZZ_TIME      ?= 60s
 all: build
 
 build:
-	$(GO) build -o bin/vkernel ./cmd/vkernel
+	$(GO) build $(GO_TAGS) -o bin/vkernel ./cmd/vkernel
 
 # The Debian packages the guest tests build their rootfs from (and cgo for
 # -race, musl-tools for a program of another C library), installed when
@@ -88,7 +91,7 @@ fuzz: build rootfs
 		$(GO) test -count=1 -timeout 0 -v -run TestFuzz ./tests/fuzz/
 
 guest-race: rootfs
-	$(GO) build -race -o $(RACE_BIN) ./cmd/vkernel
+	$(GO) build $(GO_TAGS) -race -o $(RACE_BIN) ./cmd/vkernel
 	VKERNEL_BIN=$(RACE_BIN) VKERNEL_ROOTFS=$(VKERNEL_ROOTFS) \
 		$(GO) test -count=1 -timeout 10m -run '$(RACE_GUEST_TESTS)' ./tests/guest
 
