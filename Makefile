@@ -32,7 +32,7 @@ VKERNEL_ROOTFS ?= /var/tmp/vkernel-rootfs
 VKERNEL_BIN    := $(CURDIR)/bin/vkernel
 BENCH_N        ?= 5
 # Unit packages with concurrency, run under the race detector (needs cgo).
-RACE_PATTERNS  := ./sentry/... ./dirfs/... ./stats/...
+RACE_PATTERNS  := ./sentry/... ./dirfs/... ./stats/... ./interp/...
 # Guest tests run against a -race vkernel: concurrent execs, signals in
 # blocked calls, threads, vfork (a race report fails the run: it goes to
 # the guest's stderr and sets the exit status).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"os"
 	"strconv"
 	"strings"
 
@@ -16,9 +17,19 @@ import (
 // through the guest's VFS: the host executes File (by descriptor) with
 // Argv and Envp.
 type ExecPlan struct {
-	// File is what the host runs: the program, or the ELF interpreter
-	// that will load it.
+	// File is what the host runs: the program, or, in command mode, the
+	// ELF interpreter that will load it.
 	File *vfs.File
+	// Interp is a dynamic program's ELF interpreter as the guest's tree
+	// resolves InterpPath, its PT_INTERP: the host's exec of File loads
+	// the file found at InterpPath in the guest's host-level mount
+	// namespace, where vkernel places Interp for the exec. nil for a
+	// static program and in command mode.
+	Interp     *vfs.File
+	InterpPath string
+	// loader is the command-mode form of a dynamic program's exec, for
+	// where Interp cannot be placed (CommandMode).
+	loader *loaderPlan
 	// Argv and Envp are given to File.
 	Argv, Envp []string
 	// Exe is the guest path of the program (what /proc/self/exe shows),
@@ -33,8 +44,8 @@ type ExecPlan struct {
 	ExecFn string
 	// Comm is the task's name after the exec.
 	Comm string
-	// Prog is the program file a loader is given by name (Argv[ProgArg]);
-	// nil when the program is executed itself.
+	// Prog is the program file a loader in command mode is given by name
+	// (Argv[ProgArg]); nil when the program is executed itself.
 	Prog    *vfs.File
 	ProgArg int
 	// Secure says the exec is a privileged one (secureexec): Envp has
@@ -63,9 +74,11 @@ func (p *ExecPlan) Release() {
 		p.File.DecRef()
 		p.File = nil
 	}
-	if p.Prog != nil {
-		p.Prog.DecRef()
-		p.Prog = nil
+	for _, f := range []**vfs.File{&p.Prog, &p.Interp} {
+		if *f != nil {
+			(*f).DecRef()
+			*f = nil
+		}
 	}
 	if p.ExeVD.Ok() {
 		p.ExeVD.DecRef()
@@ -126,9 +139,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 			p, err := k.planHostFD(ctx, &refs, h, int(dirfd), guestCloexec(t.TID(), int(dirfd)), argv, envp)
 			if p != nil {
 				p.ExecFn = "/dev/fd/" + strconv.Itoa(int(dirfd))
-				if p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid); p.Secure {
-					p.Envp = secureEnv(p.Envp)
-				}
+				p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid)
 			}
 			return p, err
 		}
@@ -183,9 +194,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 	}
 	p, err := k.planExec(ctx, &refs, vd, name, argv, envp, 0)
 	if p != nil {
-		if p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid); p.Secure {
-			p.Envp = secureEnv(p.Envp)
-		}
+		p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid)
 		p.ExecFn = execfn
 		if at&unix.AT_EMPTY_PATH != 0 && path == "" {
 			execfn = ""
@@ -232,8 +241,9 @@ func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, 
 		if interp == "" {
 			return plan, nil
 		}
-		// A dynamic program: run its interpreter in command mode, so that
-		// it loads the program and its libraries by guest path.
+		// A dynamic program: the host executes it, loading the interpreter
+		// the guest's tree names (placed for the exec), or, where that
+		// cannot be, runs the interpreter in command mode.
 		ivd, err := k.VFS.Walk(ctx, ctx.Root, interp, vfs.FollowFinal)
 		if err != nil {
 			plan.Release()
@@ -248,17 +258,17 @@ func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, 
 			plan.Release()
 			return nil, err
 		}
-		plan.Prog, plan.ProgArg = f, 3
-		plan.File = ifile
-		// The loader opens the program by this name, relative to the cwd as
-		// execve's was; without a slash it would search library paths.
+		plan.Interp, plan.InterpPath = ifile, interp
+		// In command mode the loader opens the program by this name,
+		// relative to the cwd as execve's was; without a slash it would
+		// search library paths.
 		prog := path
 		if prog == "" {
 			prog = exe
 		} else if !strings.Contains(prog, "/") {
 			prog = "./" + prog
 		}
-		plan.Argv = append([]string{interp, "--argv0", argv[0], prog}, argv[1:]...)
+		plan.loader = &loaderPlan{argv: append([]string{interp, "--argv0", argv[0], prog}, argv[1:]...), keepProg: true}
 		return plan, nil
 	}
 	f.DecRef()
@@ -290,7 +300,10 @@ func (k *Kernel) planScript(ctx *vfs.Context, refs *vdRefs, hdr []byte, script s
 	return k.planExec(ctx, refs, ivd, interp, nargv, envp, depth+1)
 }
 
-// openExecutable checks that vd may be executed and opens it for reading.
+// openExecutable checks that vd may be executed and opens it for the
+// sentry to read. Execute permission is the task's to have; read
+// permission is not needed (Linux's exec reads the file itself, so a
+// 0711 program runs), and the file is opened with the sentry's.
 func (k *Kernel) openExecutable(ctx *vfs.Context, vd vfs.VirtualDentry) (*vfs.File, error) {
 	a, _, err := k.VFS.Stat(vd)
 	if err != nil {
@@ -305,7 +318,7 @@ func (k *Kernel) openExecutable(ctx *vfs.Context, vd vfs.VirtualDentry) (*vfs.Fi
 	if err := k.VFS.Access(ctx, vd, unix.X_OK); err != nil {
 		return nil, err
 	}
-	return k.VFS.OpenAt(ctx, vd, unix.O_RDONLY)
+	return k.VFS.OpenAt(&vfs.Context{Root: ctx.Root, Cwd: ctx.Cwd}, vd, unix.O_RDONLY)
 }
 
 // parseShebang reads "#!interp [arg]" as Linux does: one optional
@@ -409,11 +422,26 @@ func (k *Kernel) ExecDone(t *Task, p *ExecPlan) (secure bool) {
 	t.unshareFDs()
 	t.FDs().DropClosed(t.TID())
 	t.unshareFS()
-	t.TG.setExec(p.Exe, p.ExeVD, p.GuestArgv, p.Envp)
+	var loaderHost string
+	if p.Interp != nil {
+		loaderHost, _ = os.Readlink("/proc/self/fd/" + strconv.Itoa(p.Interp.HostFD()))
+	}
+	t.TG.setExec(p.Exe, p.ExeVD, p.GuestArgv, p.Envp, p.InterpPath, loaderHost)
 	t.SetComm(p.Comm)
+	// would_dump: a program the task may not read leaves it undumpable.
+	unreadable := false
+	if p.ExeVD.Ok() {
+		var refs vdRefs
+		unreadable = k.VFS.Access(t.Context(&refs), p.ExeVD, unix.R_OK) != nil
+		refs.release()
+	}
 	t.Creds.mu.Lock()
 	secure = t.Creds.execLocked(p.Mode, p.UID, p.GID, p.NoSuid)
+	idChanged := t.Creds.EUID != t.Creds.RUID || t.Creds.EGID != t.Creds.RGID
 	t.Creds.mu.Unlock()
+	// begin_new_exec: dumpable unless the ids differ after the exec or
+	// the file was unreadable (suid_dumpable is 0: not dumpable).
+	t.TG.undumpable.Store(unreadable || idChanged)
 	k.TraceExec(t, unix.SYS_EXECVE, [6]uint64{}, p, nil)
 	return secure
 }

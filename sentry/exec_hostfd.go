@@ -71,14 +71,16 @@ func (k *Kernel) planHostFD(ctx *vfs.Context, refs *vdRefs, h, fd int, cloexec b
 			return nil, err
 		}
 		refs.hold(ivd)
-		if plan.File, err = k.openExecutable(ctx, ivd); err != nil {
+		if plan.Interp, err = k.openExecutable(ctx, ivd); err != nil {
 			return nil, err
 		}
-		plan.Argv = append([]string{interp, "--argv0", argv[0], name}, argv[1:]...)
-		if cloexec {
-			keep = true
-			plan.Prog, plan.ProgArg, plan.ProgByFD = vfs.NewFileAt(ctx.Root, unix.O_RDONLY, hostFD(h)), 3, true
-		}
+		keep = true
+		plan.File, plan.InterpPath = vfs.NewFileAt(ctx.Root, unix.O_RDONLY, hostFD(h)), interp
+		// In command mode a descriptor that stays open is named; one that
+		// closes at the exec is given to the loader as a descriptor of its
+		// own.
+		plan.loader = &loaderPlan{argv: append([]string{interp, "--argv0", argv[0], name}, argv[1:]...),
+			keepProg: cloexec, progByFD: cloexec}
 		return plan, nil
 	}
 	return nil, unix.ENOEXEC

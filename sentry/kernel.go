@@ -293,6 +293,8 @@ func (k *Kernel) Fork(parent *Task, childTID int, flags uint64) *Task {
 		c.TG.tgid.Store(int64(childTID))
 		parent.TG.mu.Lock()
 		c.TG.exe, c.TG.exeVD, c.TG.argv = parent.TG.exe, parent.TG.exeVD, parent.TG.argv
+		c.TG.loaderAt, c.TG.loaderHost = parent.TG.loaderAt, parent.TG.loaderHost
+		c.TG.undumpable.Store(parent.TG.undumpable.Load())
 		if c.TG.exeVD.Ok() {
 			c.TG.exeVD.IncRef()
 		}

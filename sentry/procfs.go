@@ -128,6 +128,8 @@ func (p procProcess) Threads() []procfs.Thread {
 
 func (p procProcess) Exe() (string, vfs.VirtualDentry) { return p.t.TG.Exe() }
 
+func (p procProcess) Loader() (placed, host string) { return p.t.TG.Loader() }
+
 func (p procProcess) Root() vfs.VirtualDentry {
 	root, _, _ := p.t.FS().Get()
 	return root
@@ -178,6 +180,7 @@ func (p *initProcess) HostTID() int                     { return p.hostPID }
 func (p *initProcess) Argv() []string                   { return []string{initName} }
 func (p *initProcess) Environ() []string                { return nil }
 func (p *initProcess) Exe() (string, vfs.VirtualDentry) { return "", vfs.VirtualDentry{} }
+func (p *initProcess) Loader() (placed, host string)    { return "", "" }
 func (p *initProcess) Root() vfs.VirtualDentry          { return p.root }
 func (p *initProcess) Cwd() vfs.VirtualDentry           { return p.root }
 func (p *initProcess) FDs() []int                       { return nil }

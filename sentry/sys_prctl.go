@@ -9,9 +9,10 @@ import (
 )
 
 // PrctlOptions are the prctl options the filter sends to the sentry: the
-// credential ones (sys_creds.go) and the task's name. The rest run
-// natively.
-var PrctlOptions = append([]uintptr{unix.PR_SET_NAME, unix.PR_GET_NAME}, PrctlCredOptions...)
+// credential ones (sys_creds.go), the task's name and the dumpable flag,
+// which exec decides from the guest's ids. The rest run natively.
+var PrctlOptions = append([]uintptr{unix.PR_SET_NAME, unix.PR_GET_NAME, unix.PR_GET_DUMPABLE,
+	unix.PR_SET_DUMPABLE}, PrctlCredOptions...)
 
 func sysPrctl(c *Call) Result {
 	switch int(int32(c.Args[0])) {
@@ -21,6 +22,18 @@ func sysPrctl(c *Call) Result {
 		var buf [taskCommLen + 1]byte
 		copy(buf[:taskCommLen], c.Task.Comm())
 		return Errno(c.Mem.CopyOut(c.Args[1], buf[:]))
+	case unix.PR_GET_DUMPABLE:
+		if c.Task.TG.undumpable.Load() {
+			return Value(0)
+		}
+		return Value(1)
+	case unix.PR_SET_DUMPABLE:
+		// SUID_DUMP_DISABLE or SUID_DUMP_USER only.
+		if c.Args[1] > 1 {
+			return Errno(unix.EINVAL)
+		}
+		c.Task.TG.undumpable.Store(c.Args[1] == 0)
+		return Value(0)
 	}
 	return sysPrctlCreds(c)
 }

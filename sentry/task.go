@@ -139,6 +139,12 @@ type ThreadGroup struct {
 	exeVD vfs.VirtualDentry
 	argv  []string
 	envp  []string
+	// undumpable is PR_GET_DUMPABLE's 0 (the sentry's, as the ids that
+	// decide it are).
+	undumpable atomic.Bool
+	// loaderAt and loaderHost name the interpreter the host loaded
+	// (procfs Process.Loader). Protected by mu.
+	loaderAt, loaderHost string
 }
 
 // Leader returns the thread group leader.
@@ -160,6 +166,14 @@ func (tg *ThreadGroup) Exe() (string, vfs.VirtualDentry) {
 	tg.mu.Lock()
 	defer tg.mu.Unlock()
 	return tg.exe, tg.exeVD
+}
+
+// Loader returns where the image's interpreter was placed for the host's
+// exec and its host path in the sentry's namespace ("" for none).
+func (tg *ThreadGroup) Loader() (placed, host string) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return tg.loaderAt, tg.loaderHost
 }
 
 // Argv returns the argument vector given at the last exec.
@@ -218,13 +232,14 @@ func (tg *ThreadGroup) setLeader(t *Task) {
 }
 
 // setExec records the image tg runs; it takes its own reference on vd.
-func (tg *ThreadGroup) setExec(exe string, vd vfs.VirtualDentry, argv, envp []string) {
+func (tg *ThreadGroup) setExec(exe string, vd vfs.VirtualDentry, argv, envp []string, loaderAt, loaderHost string) {
 	if vd.Ok() {
 		vd.IncRef()
 	}
 	tg.mu.Lock()
 	old := tg.exeVD
 	tg.exe, tg.exeVD, tg.argv, tg.envp = exe, vd, argv, envp
+	tg.loaderAt, tg.loaderHost = loaderAt, loaderHost
 	tg.mu.Unlock()
 	if old.Ok() {
 		old.DecRef()

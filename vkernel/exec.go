@@ -35,6 +35,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"vkernel/interp"
 	"vkernel/sentry"
 )
 
@@ -60,6 +61,11 @@ type execState struct {
 	// progFD is the guest descriptor of the program a secure exec's loader
 	// is given (plan.Prog), -1 for none.
 	progFD int
+	// claim is the exec's hold on the spot where its interpreter is
+	// placed (interp), nil in command mode; placeErr why the placement
+	// failed once the program was installed.
+	claim    *interp.Claim
+	placeErr error
 	// handoff orders the state's uses by the tracer and by the server of
 	// the marker notification. They never overlap: the server answers the
 	// marker before the thread can stop again, and the tracer resumes the
@@ -76,6 +82,8 @@ type execTable struct {
 	mu sync.Mutex
 	// m, slots and slotWaiters are protected by mu.
 	m map[int]*execState
+	// interps places the interpreters of dynamic programs.
+	interps interp.Placer
 	// slots has bit i set while scratch slot i is taken (execargs.go).
 	slots uint64
 	// slotWaiters are threads stopped at their marker's exit waiting for
@@ -125,6 +133,8 @@ func (e *execTable) dropLocked(tid int) *execState {
 	delete(e.m, tid)
 	if s != nil {
 		e.freeSlotLocked(s)
+		e.interps.Release(s.claim)
+		s.claim = nil
 	}
 	e.slotWaiters = slices.DeleteFunc(e.slotWaiters, func(w int) bool { return w == tid })
 	return s
@@ -181,7 +191,16 @@ func (m *Machine) execStop(t *tracer, tid int) {
 		skipSyscall(tid, &regs, errnoOf(err))
 		return
 	}
-	m.execs.put(tid, &execState{plan: plan, stage: stageMarker, slot: -1, progFD: -1})
+	s := &execState{plan: plan, stage: stageMarker, slot: -1, progFD: -1}
+	if plan.Interp != nil {
+		// The host executes the program and loads the interpreter placed
+		// at its PT_INTERP path; where it cannot be placed, the loader
+		// runs in command mode.
+		if s.claim = m.execs.interps.Prepare(tid, plan.InterpPath, plan.Interp.HostFD()); s.claim == nil {
+			plan.CommandMode()
+		}
+	}
+	m.execs.put(tid, s)
 	regs.Orig_rax = sysExecMarker
 	if err := unix.PtraceSetRegs(tid, &regs); err != nil {
 		m.execs.forget(tid)
@@ -271,9 +290,15 @@ func (m *Machine) syscallExitStop(t *tracer, tid int) {
 		}
 		s.fd = int(ret)
 		if !m.execs.takeSlot(s, tid) {
-			// Every slot is in use: the thread waits, stopped here,
-			// until an exec ends (serveSlotWaiters). Writing below the
-			// stack pointer instead could overwrite a vfork parent.
+			// Every slot is in use, or the interpreter's spot holds
+			// another file for another exec: the thread waits, stopped
+			// here, until an exec ends (serveSlotWaiters). Writing below
+			// the stack pointer instead could overwrite a vfork parent.
+			return
+		}
+		if s.placeErr != nil {
+			debugf("exec %d: placing the interpreter: %v", tid, s.placeErr)
+			m.closeAfterFailure(tid, &regs, s, unix.ENOEXEC)
 			return
 		}
 		injectScratchMmap(tid, &regs)

@@ -58,10 +58,21 @@ func (e *execTable) takeSlot(s *execState, tid int) bool {
 	return false
 }
 
-// takeSlotLocked gives s a free scratch slot, if any.
+// takeSlotLocked gives s a free scratch slot, if any, once s holds its
+// interpreter's spot (interp.Placer.Acquire, taken first: an exec
+// holding a slot never waits for a spot). A placement that failed is
+// s.placeErr, with a slot given: the exec fails.
 //
 // Preconditions: e.mu is held.
 func (e *execTable) takeSlotLocked(s *execState) bool {
+	if s.claim != nil && s.placeErr == nil {
+		ok, err := e.interps.Acquire(s.claim)
+		if err != nil {
+			s.placeErr = err
+		} else if !ok {
+			return false
+		}
+	}
 	for i := 0; i < execSlots; i++ {
 		if e.slots&(1<<i) == 0 {
 			e.slots |= 1 << i
@@ -102,8 +113,14 @@ func (m *Machine) serveSlotWaiters() {
 			m.execs.forget(tid)
 			continue
 		}
+		s := m.execs.get(tid)
+		if s != nil && s.placeErr != nil {
+			debugf("exec %d: placing the interpreter: %v", tid, s.placeErr)
+			m.closeAfterFailure(tid, &regs, s, unix.ENOEXEC)
+			continue
+		}
 		injectScratchMmap(tid, &regs)
-		if s := m.execs.get(tid); s != nil {
+		if s != nil {
 			s.stage = stageScratch
 		}
 		unix.PtraceSyscall(tid, 0)

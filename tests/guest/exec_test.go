@@ -35,12 +35,6 @@ func TestExecForms(t *testing.T) {
 			n := runNative(t, root, argv, "")
 			g := runGuest(t, root, argv, "")
 			want, got := n.Stdout, g.Stdout
-			if mode == "-no-pie" {
-				// Known gap (docs/architecture.md): a dynamic interpreter
-				// of a script is run by its loader, which sets AT_EXECFN
-				// to the interpreter's name, not the script's.
-				want, got = dropScriptExecfn(want), dropScriptExecfn(got)
-			}
 			if want != got || n.Status != g.Status {
 				t.Errorf("native:\n%s\nguest:\n%s", n, g)
 			}
@@ -49,20 +43,6 @@ func TestExecForms(t *testing.T) {
 			}
 		})
 	}
-}
-
-// dropScriptExecfn removes AT_EXECFN from the script step's line.
-func dropScriptExecfn(out string) string {
-	lines := strings.Split(out, "\n")
-	for i, l := range lines {
-		if strings.HasPrefix(l, "/") {
-			if a, b, ok := strings.Cut(l, " execfn="); ok {
-				_, rest, _ := strings.Cut(b, " ")
-				lines[i] = a + " " + rest
-			}
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // TestVforkExec compiles testdata/vforkexec.c (static and dynamic) and runs

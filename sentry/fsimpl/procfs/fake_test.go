@@ -36,6 +36,7 @@ func (p *fakeProc) Environ() []string                { return p.env }
 func (p *fakeProc) Root() vfs.VirtualDentry          { return p.root }
 func (p *fakeProc) Cwd() vfs.VirtualDentry           { return p.cwd }
 func (p *fakeProc) Exe() (string, vfs.VirtualDentry) { return p.exe, p.exeVD }
+func (p *fakeProc) Loader() (placed, host string)    { return "", "" }
 
 func (p *fakeProc) Cred() *vfs.Cred { return p.cred }
 

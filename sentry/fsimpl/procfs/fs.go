@@ -48,6 +48,11 @@ type Process interface {
 	// Exe returns the executable: its guest path, and its position in the
 	// tree when known.
 	Exe() (path string, vd vfs.VirtualDentry)
+	// Loader names the ELF interpreter the host loaded for the exec: the
+	// path it was placed at in the guest's host-level mount namespace,
+	// which the host's maps show, and its host path in the sentry's;
+	// both "" for none.
+	Loader() (placed, host string)
 	// Root and Cwd return the process's root and working directory
 	// (borrowed: no reference is taken).
 	Root() vfs.VirtualDentry

@@ -44,12 +44,13 @@ func hostMaps(n *node, name string) ([]byte, error) {
 		hp = append(hp, hostPrefixes(n.fs.v, root)...)
 	}
 	defer hp.close()
+	placed, loaderHost := n.pr.p.Loader()
 	var out bytes.Buffer
 	for _, line := range strings.SplitAfter(string(b), "\n") {
 		if line == "" {
 			continue
 		}
-		out.WriteString(hp.mapsLine(line))
+		out.WriteString(hp.mapsLine(line, placed, loaderHost))
 	}
 	return out.Bytes(), nil
 }
@@ -201,8 +202,10 @@ func under(path, dir string) bool {
 //
 //	start-end perms offset major:minor inode   path
 //
-// Other smaps lines ("Size: ...") are returned as they are.
-func (ps prefixes) mapsLine(line string) string {
+// Other smaps lines ("Size: ...") are returned as they are. A name that is
+// placed, where the interpreter was placed for the exec in the guest's
+// host-level mount namespace, is loaderHost's.
+func (ps prefixes) mapsLine(line, placed, loaderHost string) string {
 	f := strings.Fields(line)
 	if len(f) < 6 || !strings.Contains(f[0], "-") || !strings.Contains(f[3], ":") || !strings.HasPrefix(f[5], "/") {
 		return line
@@ -217,6 +220,9 @@ func (ps prefixes) mapsLine(line string) string {
 	suffix := ""
 	if p, ok := strings.CutSuffix(path, " (deleted)"); ok {
 		path, suffix = p, " (deleted)"
+	}
+	if placed != "" && path == placed && loaderHost != "" {
+		path = loaderHost
 	}
 	ino, _ := strconv.ParseUint(f[4], 10, 64)
 	gpath, dev, ok := ps.guest(path, unix.Mkdev(uint32(maj), uint32(min)), ino)

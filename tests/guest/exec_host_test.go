@@ -1,0 +1,158 @@
+package guest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildOrigin builds testdata/origin_main.c into dir/bin/origin with
+// libdemo.so in dir/lib, found through an RPATH of $ORIGIN/../lib, as
+// java's launcher finds libjli.so; dir is the host side of guest.
+func buildOrigin(t *testing.T, dir string) {
+	t.Helper()
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc")
+	}
+	for _, d := range []string{"bin", "lib"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib, _ := filepath.Abs("testdata/origin_lib.c")
+	main, _ := filepath.Abs("testdata/origin_main.c")
+	steps := [][]string{
+		{cc, "-shared", "-fPIC", "-o", filepath.Join(dir, "lib", "libdemo.so"), lib},
+		{cc, "-o", filepath.Join(dir, "bin", "origin"), main, "-L" + filepath.Join(dir, "lib"), "-ldemo",
+			"-Wl,-rpath,$ORIGIN/../lib"},
+	}
+	for _, s := range steps {
+		if out, err := exec.Command(s[0], s[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%q: %v\n%s", s, err, out)
+		}
+	}
+}
+
+// TestExecOrigin runs a dynamic program through a chain of symlinks from
+// another directory, by PATH, by a relative name, from a #! script run by
+// a relative path, and as an execute-only (0711) file, natively and in the
+// guest: $ORIGIN is the real file's directory (the kernel's exec, not a
+// loader given the symlink's name), and comm, AT_EXECFN, AT_SECURE,
+// /proc/self/exe, dumpable and argv are Linux's.
+func TestExecOrigin(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	host, guest := workDir(t, root, "origin")
+	buildOrigin(t, host)
+	links := filepath.Join(host, "links")
+	os.MkdirAll(links, 0o755)
+	os.Symlink(guest+"/bin/origin", filepath.Join(links, "step"))
+	os.Symlink("step", filepath.Join(links, "origin-link"))
+	os.WriteFile(filepath.Join(host, "script"), []byte("#!"+guest+"/links/origin-link -x\n"), 0o755)
+	os.WriteFile(filepath.Join(host, "script2"), []byte("#!"+guest+"/script\n"), 0o755)
+	exeOnly := filepath.Join(host, "bin", "exeonly")
+	b, err := os.ReadFile(filepath.Join(host, "bin", "origin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exeOnly, b, 0o711); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(exeOnly, 0o711)
+	script := strings.Join([]string{
+		"cd /",
+		guest + "/links/origin-link a b",
+		"cd " + guest + "/links && ./origin-link rel",
+		"cd " + guest + " && ./script s1",
+		"cd " + guest + " && ./script2 s2",
+		"PATH=" + guest + "/links:$PATH origin-link bypath",
+		"cd " + guest + "/bin && ./exeonly x",
+		"su nobody -s /bin/sh -c '" + guest + "/bin/exeonly as-nobody'",
+		"exec -a renamed " + guest + "/links/origin-link argv0",
+	}, "\n")
+	argv := []string{"/bin/bash", "-c", script}
+	n := runNative(t, root, argv, "")
+	g := runGuest(t, root, argv, "")
+	if n.Stdout != g.Stdout || n.Status != g.Status {
+		t.Errorf("native:\n%s\nguest:\n%s", n, g)
+	}
+	if n.Status != 0 || !strings.Contains(n.Stdout, "value=42") {
+		t.Errorf("native run failed:\n%s", n)
+	}
+}
+
+// TestExecTextBusy: a running program's file cannot be opened for
+// writing (ETXTBSY), on the dirfs root and on the guest's tmpfs, as on
+// Linux; and the program keeps running, unharmed (before, truncating it
+// killed the program with SIGBUS).
+func TestExecTextBusy(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	script := `for d in /tmp /var/tmp; do
+	cp /bin/sleep $d/busy
+	$d/busy 1 & pid=$!
+	sleep 0.3
+	( : > $d/busy ) 2>&1 | sed 's/^.*: //'
+	if printf x >> $d/busy; then echo appended; fi
+	wait $pid; echo "status $?"
+	: > $d/busy && echo "writable after"
+	rm -f $d/busy
+done 2>&1`
+	argv := []string{"/bin/bash", "-c", script}
+	n := runNative(t, root, argv, "")
+	g := runGuest(t, root, argv, "")
+	if n.Stdout != g.Stdout || n.Status != g.Status {
+		t.Errorf("native:\n%s\nguest:\n%s", n, g)
+	}
+	if !strings.Contains(n.Stdout, "Text file busy") {
+		t.Errorf("native run shows no ETXTBSY:\n%s", n)
+	}
+}
+
+// TestExecHostView: on the host, a guest process is its program: comm
+// and /proc/PID/exe name the program's file, not the dynamic loader, so
+// ps, top and pgrep tell guest programs apart.
+func TestExecHostView(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	bin := needBin(t)
+	cmd := exec.Command(bin, "run", "--root", root, "--", "/bin/sh", "-c", "exec /bin/sleep 2")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	sleep, err := os.Stat(filepath.Join(root, "usr/bin/sleep"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loader, err := os.Stat(filepath.Join(root, "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	found := false
+	for !found && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			comm, err := os.ReadFile("/proc/" + e.Name() + "/comm")
+			if err != nil {
+				continue
+			}
+			exe, err := os.Stat("/proc/" + e.Name() + "/exe")
+			if err != nil {
+				continue
+			}
+			if strings.TrimSpace(string(comm)) == "ld-linux-x86-64" && os.SameFile(exe, loader) {
+				t.Errorf("a guest process shows on the host as the loader: pid %s", e.Name())
+			}
+			if strings.TrimSpace(string(comm)) == "sleep" && os.SameFile(exe, sleep) {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no host process with comm sleep and exe %s", filepath.Join(root, "usr/bin/sleep"))
+	}
+}
