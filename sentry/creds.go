@@ -96,7 +96,7 @@ func UserCreds(uid, gid uint32) *Creds {
 // nothing changed.
 func (c *Creds) wouldBeSecure(mode, fileUID, fileGID uint32, nosuid bool) bool {
 	n := c.Fork()
-	return n.execLocked(mode, fileUID, fileGID, nosuid)
+	return n.execLocked(mode, fileUID, fileGID, nosuid, false)
 }
 
 // Fork returns a copy for a new task.
@@ -187,8 +187,11 @@ func (c *Creds) inGroupLocked(gid uint32) bool {
 // capabilities, which the sentry does not read.
 //
 // Preconditions: c.mu is held.
-func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid bool) (secure bool) {
-	oldEUID, oldPermitted := c.EUID, c.CapPermitted
+//
+// unsafeShare is Linux's LSM_UNSAFE_SHARE: the task's filesystem context
+// is shared with another process (CLONE_FS).
+func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid, unsafeShare bool) (secure bool) {
+	oldEUID, oldPermitted, oldEffective := c.EUID, c.CapPermitted, c.CapEffective
 	oldRUID, oldRGID := c.RUID, c.RGID
 	// bprm_fill_uid: the set-id bits, unless nosuid or no_new_privs.
 	if !nosuid && !c.NoNewPrivs {
@@ -211,13 +214,16 @@ func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid bool) (secure b
 		effective = c.EUID == 0
 	}
 	// An exec that changes the euid, or an egid the task is not in, is a
-	// set-id one. With no_new_privs (the only "unsafe" exec the sentry
-	// knows: it has no ptrace and no shared fs_struct), such an exec, or
-	// one that would gain permitted capabilities, gets no more than the
-	// task had: the real ids and the old permitted set at most.
+	// set-id one. An unsafe one (no_new_privs, or a filesystem context
+	// shared with another process; the guest has no ptrace), or one that
+	// would gain permitted capabilities, gets no more than the task had
+	// (cap_bprm_creds_from_file): the old permitted set at most, and the
+	// real ids under no_new_privs or without CAP_SETUID.
 	idChanged := c.EUID != oldEUID || !c.inGroupLocked(c.EGID)
-	if c.NoNewPrivs && (idChanged || permitted&^oldPermitted != 0) {
-		c.EUID, c.EGID = c.RUID, c.RGID
+	if (c.NoNewPrivs || unsafeShare) && (idChanged || permitted&^oldPermitted != 0) {
+		if c.NoNewPrivs || oldEffective&(1<<unix.CAP_SETUID) == 0 {
+			c.EUID, c.EGID = c.RUID, c.RGID
+		}
 		permitted &= oldPermitted
 	}
 	c.SUID, c.FSUID = c.EUID, c.EUID
@@ -236,9 +242,9 @@ func (c *Creds) execLocked(mode, fileUID, fileGID uint32, nosuid bool) (secure b
 	}
 	c.Securebits &^= secbitKeepCaps
 	// bprm->secureexec, which the loader sees as AT_SECURE: a set-id
-	// exec (new effective ids other than the old real ones), or one that
-	// gives a non-root real user capabilities.
-	return c.EUID != oldRUID || c.EGID != oldRGID ||
+	// exec (even one downgraded above), new effective ids other than the
+	// old real ones, or one that gives a non-root real user capabilities.
+	return idChanged || c.EUID != oldRUID || c.EGID != oldRGID ||
 		c.RUID != 0 && (effective || c.CapPermitted&^c.CapAmbient != 0)
 }
 

@@ -97,7 +97,7 @@ func TestExecCreds(t *testing.T) {
 	} {
 		c := tc.creds
 		c.mu.Lock()
-		_ = c.execLocked(tc.mode, tc.uid, tc.gid, tc.nosuid)
+		_ = c.execLocked(tc.mode, tc.uid, tc.gid, tc.nosuid, false)
 		c.mu.Unlock()
 		if c.EUID != tc.euid || c.SUID != tc.euid || c.FSUID != tc.euid ||
 			c.EGID != tc.egid || c.SGID != tc.egid || c.FSGID != tc.egid {

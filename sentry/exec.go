@@ -181,7 +181,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 			execfn += "/" + path
 		}
 	}
-	name := path
+	name, inaccessible := path, false
 	if execfn != path {
 		// Relative to a descriptor: the loader opens the program by the
 		// same /dev/fd name (so that AT_EXECFN, which it sets to that name,
@@ -189,10 +189,10 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 		// absolute path.
 		name = execfn
 		if guestCloexec(t.TID(), int(dirfd)) {
-			name = ""
+			name, inaccessible = "", true
 		}
 	}
-	p, err := k.planExec(ctx, &refs, vd, name, argv, envp, 0)
+	p, err := k.planExec(ctx, &refs, vd, name, inaccessible, argv, envp, 0)
 	if p != nil {
 		p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid)
 		p.ExecFn = execfn
@@ -206,8 +206,11 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 }
 
 // planExec plans the exec of vd, named path, with argv; depth counts #!
-// levels. The positions it walks to are held by refs.
-func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, path string, argv, envp []string, depth int) (*ExecPlan, error) {
+// levels. inaccessible says the file has no name its interpreter could
+// open after the exec (Linux's BINPRM_FLAGS_PATH_INACCESSIBLE: execveat
+// relative to a close-on-exec descriptor), which a #! script needs. The
+// positions it walks to are held by refs.
+func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, path string, inaccessible bool, argv, envp []string, depth int) (*ExecPlan, error) {
 	f, err := k.openExecutable(ctx, vd)
 	if err != nil {
 		return nil, err
@@ -219,6 +222,9 @@ func (k *Kernel) planExec(ctx *vfs.Context, refs *vdRefs, vd vfs.VirtualDentry, 
 	switch {
 	case bytes.HasPrefix(hdr, []byte("#!")):
 		f.DecRef()
+		if inaccessible {
+			return nil, unix.ENOENT
+		}
 		script := path
 		if script == "" {
 			script = exe
@@ -297,7 +303,7 @@ func (k *Kernel) planScript(ctx *vfs.Context, refs *vdRefs, hdr []byte, script s
 		nargv = append(nargv, arg)
 	}
 	nargv = append(append(nargv, script), argv[1:]...)
-	return k.planExec(ctx, refs, ivd, interp, nargv, envp, depth+1)
+	return k.planExec(ctx, refs, ivd, interp, false, nargv, envp, depth+1)
 }
 
 // openExecutable checks that vd may be executed and opens it for the
@@ -309,7 +315,12 @@ func (k *Kernel) openExecutable(ctx *vfs.Context, vd vfs.VirtualDentry) (*vfs.Fi
 	if err != nil {
 		return nil, err
 	}
-	if a.Type() != unix.S_IFREG {
+	switch a.Type() {
+	case unix.S_IFREG:
+	case unix.S_IFLNK:
+		// Not followed: AT_SYMLINK_NOFOLLOW (open_exec's O_NOFOLLOW).
+		return nil, unix.ELOOP
+	default:
 		return nil, unix.EACCES
 	}
 	if vd.Mount.Flags()&unix.MS_NOEXEC != 0 {
@@ -419,6 +430,9 @@ func readStrings(mem Memory, addr uint64) ([]string, error) {
 // set-id exec, or one that gives capabilities to a non-root real user),
 // which the new image must be told through AT_SECURE.
 func (k *Kernel) ExecDone(t *Task, p *ExecPlan) (secure bool) {
+	// Before the exec's own unsharing: is the context shared with another
+	// process?
+	share := t.sharesFSWithOthers()
 	t.unshareFDs()
 	t.FDs().DropClosed(t.TID())
 	t.unshareFS()
@@ -436,7 +450,7 @@ func (k *Kernel) ExecDone(t *Task, p *ExecPlan) (secure bool) {
 		refs.release()
 	}
 	t.Creds.mu.Lock()
-	secure = t.Creds.execLocked(p.Mode, p.UID, p.GID, p.NoSuid)
+	secure = t.Creds.execLocked(p.Mode, p.UID, p.GID, p.NoSuid, share)
 	idChanged := t.Creds.EUID != t.Creds.RUID || t.Creds.EGID != t.Creds.RGID
 	t.Creds.mu.Unlock()
 	// begin_new_exec: dumpable unless the ids differ after the exec or
@@ -458,7 +472,7 @@ func (k *Kernel) CanExec(ctx *vfs.Context, path string) error {
 		return err
 	}
 	refs.hold(vd)
-	p, err := k.planExec(ctx, &refs, vd, path, []string{path}, nil, 0)
+	p, err := k.planExec(ctx, &refs, vd, path, false, []string{path}, nil, 0)
 	if p != nil {
 		p.Release()
 	}

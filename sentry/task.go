@@ -50,6 +50,21 @@ func (t *Task) FS() *FSContext { return t.fs.Load() }
 func (t *Task) FDs() *FDTable { return t.fds.Load() }
 
 // unshareFS gives the task a copy of its FSContext of its own.
+// sharesFSWithOthers reports whether a task of another process shares
+// t's filesystem context (check_unsafe_exec's LSM_UNSAFE_SHARE).
+func (t *Task) sharesFSWithOthers() bool {
+	fs := t.FS()
+	n := 0
+	for _, th := range t.TG.Threads() {
+		if th.FS() == fs {
+			n++
+		}
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	return fs.refs > n
+}
+
 func (t *Task) unshareFS() {
 	old := t.FS()
 	t.fs.Store(old.Fork())

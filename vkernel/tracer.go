@@ -203,7 +203,9 @@ func (t *tracer) forked(tid, event int) {
 	switch event {
 	case unix.PTRACE_EVENT_VFORK:
 		flags = unix.CLONE_VM | unix.CLONE_VFORK
-	case unix.PTRACE_EVENT_CLONE:
+	case unix.PTRACE_EVENT_CLONE, unix.PTRACE_EVENT_FORK:
+		// A clone with SIGCHLD for exit signal is reported as a fork:
+		// its flags (CLONE_FS, CLONE_FILES) are the call's all the same.
 		var regs unix.PtraceRegs
 		if err := unix.PtraceGetRegs(tid, &regs); err == nil && regs.Orig_rax == unix.SYS_CLONE {
 			flags = regs.Rdi

@@ -156,3 +156,47 @@ func TestExecHostView(t *testing.T) {
 		t.Errorf("no host process with comm sleep and exe %s", filepath.Join(root, "usr/bin/sleep"))
 	}
 }
+
+// TestExecEdges runs testdata/exec_edges.c as nobody, natively and in the
+// guest: execveat of a symlink with AT_SYMLINK_NOFOLLOW (ELOOP), of a
+// close-on-exec #! script descriptor (ENOENT: the interpreter could not
+// open it) and of one that stays open, bad flags, an empty path without
+// AT_EMPTY_PATH; a set-user-ID exec from a process that shares its
+// filesystem context with another (CLONE_FS: the uid is not granted) and
+// one from a plain fork (granted; not dumpable; AT_SECURE). Then
+// testdata/clone_fs.c: a CLONE_FS|SIGCHLD child's chdir is its parent's
+// too.
+func TestExecEdges(t *testing.T) {
+	root := needRootfs(t, "bookworm")
+	cc, err := exec.LookPath("gcc")
+	if err != nil {
+		t.Skip("no gcc")
+	}
+	host, guest := workDir(t, root, "edges")
+	for _, b := range []struct{ out, src string }{
+		{"edges", "exec_edges.c"}, {"prog", "exec_edges_prog.c"}, {"clonefs", "clone_fs.c"},
+	} {
+		src, _ := filepath.Abs("testdata/" + b.src)
+		if out, err := exec.Command(cc, "-O1", "-o", filepath.Join(host, b.out), src).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", b.src, err, out)
+		}
+	}
+	prog := filepath.Join(host, "prog")
+	if err := os.Chown(prog, 1000, 1000); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(prog, 0o4755)
+	os.Symlink("prog", filepath.Join(host, "link"))
+	os.WriteFile(filepath.Join(host, "script"), []byte("#!/bin/sh\necho script ran \"$0\"\n"), 0o755)
+	os.Chmod(host, 0o755)
+	argv := []string{"/bin/sh", "-c", "cd " + guest + " && su nobody -s /bin/sh -c '" + guest + "/edges " + guest +
+		"' && " + guest + "/clonefs"}
+	n := runNative(t, root, argv, "")
+	g := runGuest(t, root, argv, "")
+	if n.Stdout != g.Stdout || n.Status != g.Status {
+		t.Errorf("native:\n%s\nguest:\n%s", n, g)
+	}
+	if !strings.Contains(n.Stdout, "nofollow symlink: errno ELOOP") || !strings.Contains(n.Stdout, "clone-fs: euid 65534") {
+		t.Errorf("native run is not what the test expects:\n%s", n)
+	}
+}
