@@ -112,12 +112,13 @@ done 2>&1`
 }
 
 // TestExecHostView: on the host, a guest process is its program: comm
-// and /proc/PID/exe name the program's file, not the dynamic loader, so
-// ps, top and pgrep tell guest programs apart.
+// and /proc/PID/exe name the program's file, not the dynamic loader, and
+// its cmdline is the program's argv, so ps, top and pgrep tell guest
+// programs apart.
 func TestExecHostView(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	bin := needBin(t)
-	cmd := exec.Command(bin, "run", "--root", root, "--", "/bin/sh", "-c", "exec /bin/sleep 2")
+	cmd := exec.Command(bin, "run", "--root", root, "--", "/bin/bash", "-c", "exec -a snooze /bin/sleep 2")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +150,11 @@ func TestExecHostView(t *testing.T) {
 			}
 			if strings.TrimSpace(string(comm)) == "sleep" && os.SameFile(exe, sleep) {
 				found = true
+				// ps -o args: the program's own argv.
+				args, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+				if string(args) != "snooze\x002\x00" {
+					t.Errorf("host cmdline of the guest's sleep = %q, want %q", args, "snooze\x002\x00")
+				}
 			}
 		}
 	}

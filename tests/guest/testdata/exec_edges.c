@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -63,6 +64,15 @@ int main(int argc, char **argv) {
 	pid = fork();
 	if (pid == 0) {
 		char *av[] = {"prog", "plain", NULL}, *ev[] = {NULL};
+		execve(p, av, ev);
+		_exit(1);
+	}
+	waitpid(pid, &st, 0);
+	/* Under no_new_privs the set-user-ID bit gives nothing. */
+	pid = fork();
+	if (pid == 0) {
+		char *av[] = {"prog", "no-new-privs", NULL}, *ev[] = {NULL};
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 		execve(p, av, ev);
 		_exit(1);
 	}
