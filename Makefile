@@ -69,7 +69,7 @@ deps:
 
 # Idempotent: reuses a complete cache, builds what is missing or stale.
 rootfs: deps
-	./scripts/build-rootfs.sh $(VKERNEL_ROOTFS)
+	./scripts/build-rootfs.sh --java $(VKERNEL_ROOTFS)
 
 test: deps unit guest-test guest-race
 

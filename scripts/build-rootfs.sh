@@ -1,5 +1,5 @@
 #!/bin/bash
-# build-rootfs.sh [--python] [--bench] [CACHEDIR] — build the guest root filesystems the guest-level
+# build-rootfs.sh [--python] [--bench] [--java] [CACHEDIR] — build the guest root filesystems the guest-level
 # tests and the benchmarks boot from, outside the repository:
 #
 #   CACHEDIR/busybox/    Debian's busybox-static, applet symlinks, passwd/group,
@@ -12,6 +12,9 @@
 #   CACHEDIR/bench/      debootstrap --variant=minbase bookworm with git, gcc,
 #                        make, libc6-dev and python3 (the peer benchmarks, make
 #                        bench); built only with --bench or VKERNEL_ROOTFS_BENCH=1
+#   CACHEDIR/java/       debootstrap --variant=minbase bookworm with
+#                        default-jre-headless (the exec tests' java -version);
+#                        built only with --java or VKERNEL_ROOTFS_JAVA=1
 #
 # Each tree is built under NAME.tmp and renamed into place when complete; a stamp
 # file CACHEDIR/NAME.stamp (holding the recipe version) marks it finished, and a
@@ -23,10 +26,12 @@ set -euo pipefail
 
 WANT_PYTHON=${VKERNEL_ROOTFS_PYTHON:-0}
 WANT_BENCH=${VKERNEL_ROOTFS_BENCH:-0}
+WANT_JAVA=${VKERNEL_ROOTFS_JAVA:-0}
 while :; do
 	case ${1:-} in
 	--python) WANT_PYTHON=1 ;;
 	--bench) WANT_BENCH=1 ;;
+	--java) WANT_JAVA=1 ;;
 	*) break ;;
 	esac
 	shift
@@ -41,6 +46,8 @@ PYTHON_RECIPE="python v1 minbase include=python3,libpython3.11-testsuite"
 PYTHON_INCLUDE=python3,libpython3.11-testsuite
 BENCH_RECIPE="bench v1 minbase include=git,gcc,make,libc6-dev,python3"
 BENCH_INCLUDE=git,gcc,make,libc6-dev,python3
+JAVA_RECIPE="java v1 minbase include=default-jre-headless"
+JAVA_INCLUDE=default-jre-headless
 
 log() { echo "build-rootfs: $*" >&2; }
 die() { echo "build-rootfs: error: $*" >&2; exit 1; }
@@ -166,25 +173,49 @@ python_done() {
 		grep -q 'install ok installed'
 }
 
-# The conformance tree: python3 and CPython's own test suite, Debian's packages.
-build_python() {
-	local root=$CACHEDIR/python.tmp
-	if done_p python "$PYTHON_RECIPE"; then
-		log "$CACHEDIR/python is up to date"
+# bench_done DIR: did debootstrap finish in DIR, with the bench's tools installed?
+bench_done() {
+	[ -d "$1" ] && [ ! -e "$1/debootstrap" ] && [ -x "$1/usr/bin/git" ] &&
+		[ -x "$1/usr/bin/python3" ] && [ -x "$1/usr/bin/make" ] &&
+		chroot "$1" dpkg-query -W -f='${Status}' libc6-dev 2>/dev/null |
+		grep -q 'install ok installed'
+}
+
+# java_done DIR: did debootstrap finish in DIR, with a Java runtime installed?
+java_done() {
+	[ -d "$1" ] && [ ! -e "$1/debootstrap" ] && [ -x "$1/usr/bin/java" ] &&
+		chroot "$1" dpkg-query -W -f='${Status}' default-jre-headless 2>/dev/null |
+		grep -q 'install ok installed'
+}
+
+# build_tree NAME RECIPE INCLUDE: a minbase bookworm with the packages
+# INCLUDE in CACHEDIR/NAME, adopting a finished NAME.tmp (NAME_done says
+# whether one is), then NAME_setup on it.
+build_tree() {
+	local name=$1 recipe=$2 include=$3 root=$CACHEDIR/$1.tmp
+	if done_p "$name" "$recipe"; then
+		log "$CACHEDIR/$name is up to date"
 		return
 	fi
-	if python_done "$root"; then
+	if "${name}_done" "$root"; then
 		log "adopting the finished debootstrap in $root"
 	else
 		command -v debootstrap >/dev/null || die "debootstrap is not installed"
 		[ ! -e "$root" ] || log "removing the unfinished $root"
 		rm -rf -- "${root:?}"
-		log "debootstrap --variant=minbase --include=$PYTHON_INCLUDE $SUITE from $MIRROR (a few minutes)"
-		debootstrap --variant=minbase --include="$PYTHON_INCLUDE" "$SUITE" "$root" "$MIRROR" ||
+		log "debootstrap --variant=minbase --include=$include $SUITE from $MIRROR (a few minutes)"
+		debootstrap --variant=minbase --include="$include" "$SUITE" "$root" "$MIRROR" ||
 			die "debootstrap failed (log: $root/debootstrap/debootstrap.log)"
-		python_done "$root" || die "debootstrap left an incomplete tree in $root"
+		"${name}_done" "$root" || die "debootstrap left an incomplete tree in $root"
 	fi
 	chroot "$root" apt-get clean
+	"${name}_setup" "$root"
+	finish "$name" "$recipe"
+}
+
+# The conformance tree: python3 and CPython's own test suite, Debian's packages.
+python_setup() {
+	local root=$1
 	# An unprivileged user for the non-root conformance run (uid/gid 1000).
 	if ! chroot "$root" getent passwd vkuser >/dev/null; then
 		chroot "$root" groupadd -g 1000 vkuser
@@ -195,50 +226,37 @@ build_python() {
 	chmod 1777 "$root/var/tmp/conf"
 	chroot "$root" python3 -c 'import test.support, test.test_os' ||
 		die "python rootfs cannot import the test suite"
-	finish python "$PYTHON_RECIPE"
-}
-
-# bench_done DIR: did debootstrap finish in DIR, with the bench's tools installed?
-bench_done() {
-	[ -d "$1" ] && [ ! -e "$1/debootstrap" ] && [ -x "$1/usr/bin/git" ] &&
-		[ -x "$1/usr/bin/python3" ] && [ -x "$1/usr/bin/make" ] &&
-		chroot "$1" dpkg-query -W -f='${Status}' libc6-dev 2>/dev/null |
-		grep -q 'install ok installed'
 }
 
 # The benchmark tree: what a developer runs (git, a C toolchain, python3).
-build_bench() {
-	local root=$CACHEDIR/bench.tmp
-	if done_p bench "$BENCH_RECIPE"; then
-		log "$CACHEDIR/bench is up to date"
-		return
-	fi
-	if bench_done "$root"; then
-		log "adopting the finished debootstrap in $root"
-	else
-		command -v debootstrap >/dev/null || die "debootstrap is not installed"
-		[ ! -e "$root" ] || log "removing the unfinished $root"
-		rm -rf -- "${root:?}"
-		log "debootstrap --variant=minbase --include=$BENCH_INCLUDE $SUITE from $MIRROR (a few minutes)"
-		debootstrap --variant=minbase --include="$BENCH_INCLUDE" "$SUITE" "$root" "$MIRROR" ||
-			die "debootstrap failed (log: $root/debootstrap/debootstrap.log)"
-		bench_done "$root" || die "debootstrap left an incomplete tree in $root"
-	fi
-	chroot "$root" apt-get clean
-	chroot "$root" /bin/sh -c 'git --version && cc --version && make --version && python3 -c pass' >/dev/null ||
+bench_setup() {
+	chroot "$1" /bin/sh -c 'git --version && cc --version && make --version && python3 -c pass' >/dev/null ||
 		die "bench rootfs does not run git, cc, make, python3"
-	finish bench "$BENCH_RECIPE"
+}
+
+# The Java tree: Debian's default JRE, whose launcher finds its libraries
+# through $ORIGIN behind a chain of symlinks (the exec tests).
+java_setup() {
+	# With /proc, as the guest and the tests' native runs have it: the
+	# launcher's loader takes $ORIGIN from /proc/self/exe.
+	unshare --mount --propagation private /bin/sh -c \
+		'mount -t proc proc "$1/proc" && chroot "$1" java -version' sh "$1" >/dev/null 2>&1 ||
+		die "java rootfs does not run java -version"
 }
 
 build_busybox
 build_bookworm
 trees="busybox,bookworm"
 if [ "$WANT_PYTHON" = 1 ]; then
-	build_python
+	build_tree python "$PYTHON_RECIPE" "$PYTHON_INCLUDE"
 	trees="$trees,python"
 fi
 if [ "$WANT_BENCH" = 1 ]; then
-	build_bench
+	build_tree bench "$BENCH_RECIPE" "$BENCH_INCLUDE"
 	trees="$trees,bench"
+fi
+if [ "$WANT_JAVA" = 1 ]; then
+	build_tree java "$JAVA_RECIPE" "$JAVA_INCLUDE"
+	trees="$trees,java"
 fi
 log "done: $CACHEDIR/{$trees}"

@@ -206,3 +206,19 @@ func TestExecEdges(t *testing.T) {
 		t.Errorf("native run is not what the test expects:\n%s", n)
 	}
 }
+
+// TestJava runs java -version, natively and in the guest, in the java
+// tree (Debian's default JRE): /usr/bin/java is a chain of symlinks to
+// the JDK's launcher, which finds libjli.so through $ORIGIN/../lib.
+func TestJava(t *testing.T) {
+	root := needRootfs(t, "java")
+	argv := []string{"/bin/sh", "-c", "java -version 2>&1; readlink -f /usr/bin/java"}
+	n := runNative(t, root, argv, "")
+	g := runGuest(t, root, argv, "")
+	if n.Stdout != g.Stdout || n.Status != g.Status {
+		t.Errorf("native:\n%s\nguest:\n%s", n, g)
+	}
+	if n.Status != 0 || !strings.Contains(n.Stdout, "OpenJDK") {
+		t.Errorf("native java -version failed:\n%s", n)
+	}
+}
