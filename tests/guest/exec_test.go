@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestExecForms compiles testdata/execs.c as a static-pie and as a dynamic
+// TestExecForms compiles testdata/execs.c as a static, a static-pie and a dynamic
 // program into the rootfs and runs it natively and in the guest: execve of
 // /proc/self/exe, execveat relative to a directory descriptor, fexecve of
 // an O_PATH descriptor, and nested #! scripts (a script whose interpreter
@@ -26,7 +26,7 @@ func TestExecForms(t *testing.T) {
 	// is the program; Linux expands both.
 	os.WriteFile(filepath.Join(host, "script2"), []byte("#!"+guest+"/execs\n"), 0o755)
 	os.WriteFile(filepath.Join(host, "script1"), []byte("#!"+guest+"/script2 arg\n"), 0o755)
-	for _, mode := range []string{"-static-pie", "-no-pie"} {
+	for _, mode := range []string{"-static", "-static-pie", "-no-pie"} {
 		t.Run(mode, func(t *testing.T) {
 			if out, err := exec.Command(cc, mode, "-O1", "-o", filepath.Join(host, "execs"), src).CombinedOutput(); err != nil {
 				t.Skipf("%s: %v\n%s", mode, err, out)
