@@ -173,13 +173,32 @@ func sysFcntl(c *Call) Result {
 		if min < 0 || uint64(min) >= lim.Cur {
 			return Errno(unix.EINVAL)
 		}
-		at, err := c.lowestFreeFD(min, int(lim.Cur))
+		at, err := c.dupFDTarget(min, int(lim.Cur))
 		if err != nil {
 			return Errno(err)
 		}
 		return c.dupTo(fd, at, int32(c.Args[1]) == unix.F_DUPFD_CLOEXEC)
 	}
 	return Result{Continue: true}
+}
+
+// dupFDTarget is where F_DUPFD of min installs: -1 (ADDFD's own lowest
+// free number, found by the host in the install itself) when every
+// number below min is open, the common F_DUPFD of 0 or 3; else the
+// lowest free number from min up.
+func (c *Call) dupFDTarget(min, limit int) (int, error) {
+	if min <= probeBelow {
+		tid := uintptr(c.Task.TID())
+		below := true
+		for n := 0; n < min && below; n++ {
+			_, _, e := unix.Syscall6(unix.SYS_KCMP, tid, tid, kcmpFile, uintptr(n), uintptr(n), 0)
+			below = e == 0
+		}
+		if below {
+			return -1, nil
+		}
+	}
+	return c.lowestFreeFD(min, limit)
 }
 
 // lowestFreeFD finds the guest's lowest unused descriptor >= min: by
@@ -215,8 +234,13 @@ func (c *Call) lowestFreeFD(min, limit int) (int, error) {
 	return 0, unix.EMFILE
 }
 
-// probeFDs is how many numbers lowestFreeFD asks kcmp about.
-const probeFDs = 32
+// probeFDs is how many numbers lowestFreeFD asks kcmp about from min
+// up; probeBelow the largest min whose lower numbers dupFDTarget asks
+// about.
+const (
+	probeFDs   = 32
+	probeBelow = 8
+)
 
 // tiocGptPeer is TIOCGPTPEER.
 const tiocGptPeer = 0x5441

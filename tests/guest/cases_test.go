@@ -235,6 +235,26 @@ system("sh", "-c", "exit 4"); print "system: ", $? >> 8, "\n";
 EOF
 perl -e 'print "pid ok\n" if $$ > 0; exit 0'
 `},
+	// F_DUPFD's lowest free number at or above its minimum, with holes
+	// below and above the minimum, and with descriptor 0 closed.
+	{name: "fcntl-dupfd", script: `
+perl - <<'EOF'
+use strict; use warnings; use Fcntl;
+sub fd { my $r = shift; defined $r or return "err $!"; return $r eq "0 but true" ? 0 : $r }
+open(my $a, "<", "/etc/passwd") or die; open(my $b, "<", "/etc/passwd") or die;
+open(my $c, "<", "/etc/passwd") or die; open(my $d, "<", "/etc/passwd") or die;
+printf "opened %d %d %d %d\n", fileno($a), fileno($b), fileno($c), fileno($d);
+close $b;
+print "min 0: ", fd(fcntl($a, F_DUPFD, 0)), "\n";
+print "min 3: ", fd(fcntl($a, F_DUPFD, 3)), "\n";
+print "min 20: ", fd(fcntl($a, F_DUPFD, 20)), "\n";
+print "min 20 again: ", fd(fcntl($a, F_DUPFD, 20)), "\n";
+print "min -1: ", fd(fcntl($a, F_DUPFD, -1)), "\n";
+close STDIN;
+print "stdin closed, min 1: ", fd(fcntl($a, F_DUPFD, 1)), "\n";
+print "min 0: ", fd(fcntl($a, F_DUPFD, 0)), "\n";
+EOF
+`},
 
 	// Processes, status, stdin.
 	{name: "exit-status", script: "(exit 7); echo \"sub $?\"; false; echo \"false $?\"; echo bye; exit 3", status: 3},
