@@ -43,7 +43,7 @@ export VKERNEL_ROOTFS
 
 FUZZ_TIME      ?= 60s
 
-.PHONY: all build deps test unit guest-test guest-race fuzz rootfs rootfs-python conformance bench bench-deps clean
+.PHONY: all build deps test unit guest-test guest-race fuzz rootfs rootfs-python conformance bench bench-go bench-deps clean
 
 all: build
 
@@ -119,9 +119,17 @@ bench-deps: deps
 	$(call apt_install,$(BENCH_DEB_PACKAGES))
 	./scripts/build-rootfs.sh --bench $(VKERNEL_ROOTFS)
 
-bench: build bench-deps
+bench: build bench-deps bench-go
 	$(GO) run ./bench -bin $(VKERNEL_BIN) -rootfs $(VKERNEL_ROOTFS)/bench -n $(BENCH_N) \
 		-run '$(BENCH_RUN)' $(if $(BENCH_SIDES),-sides $(BENCH_SIDES))
+
+# The Go benchmarks: the served call's round trip against a C supervisor's
+# and native (tests/roundtrip), a cached stat and open (dirfs), the FD-table
+# lookup (sentry).
+bench-go: build rootfs
+	VKERNEL_BIN=$(VKERNEL_BIN) VKERNEL_ROOTFS=$(VKERNEL_ROOTFS) \
+		$(GO) test -run - -bench . -benchtime 100000x ./tests/roundtrip/
+	$(GO) test -run - -bench 'Cached|FDTable' ./dirfs/ ./sentry/
 
 clean:
 	rm -rf bin/
