@@ -56,6 +56,7 @@ var argKinds = map[uintptr][]argKind{
 	unix.SYS_FCHMOD:     {argFD, argMode},
 	unix.SYS_FCHMODAT:   {argFD, argPath, argMode},
 	unix.SYS_GETDENTS64: {argFD, argHex, argInt},
+	unix.SYS_GETDENTS:   {argFD, argHex, argInt},
 	unix.SYS_GETCWD:     {argHex, argInt},
 	unix.SYS_UMASK:      {argMode},
 	unix.SYS_FCNTL:      {argFD, argInt, argHex},

@@ -336,11 +336,16 @@ func sysFutimesat(c *Call) Result {
 
 func sysUtimensat(c *Call) Result {
 	at := c.Args[3]
-	flags, err := atFlags(at, unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH)
+	sa, err := c.timesAttr(c.Args[2])
 	if err != nil {
 		return Errno(err)
 	}
-	sa, err := c.timesAttr(c.Args[2])
+	if c.Args[2] != 0 && sa.Mask == 0 {
+		// Both UTIME_OMIT: nothing to do, and Linux checks neither the
+		// flags nor the path.
+		return Value(0)
+	}
+	flags, err := atFlags(at, unix.AT_SYMLINK_NOFOLLOW|unix.AT_EMPTY_PATH)
 	if err != nil {
 		return Errno(err)
 	}

@@ -31,6 +31,10 @@ func (c *Call) pathAt(d int32, i int) (string, Result, bool) {
 	if err != nil {
 		return "", Errno(err), false
 	}
+	if p == "" {
+		// getname's ENOENT, before the descriptor is looked at.
+		return "", Errno(unix.ENOENT), false
+	}
 	return p, Result{}, true
 }
 

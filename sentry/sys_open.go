@@ -92,6 +92,9 @@ func sysOpenat2(c *Call) Result {
 // descriptor is installed in the guest, and the table records it.
 func (c *Call) open(dirfd int32, pathArg int, flags int, mode uint32, resolve int) Result {
 	p, err := c.path(pathArg)
+	if err == nil && p == "" {
+		err = unix.ENOENT // before the descriptor is looked at
+	}
 	if err != nil {
 		return Errno(err)
 	}

@@ -1,6 +1,9 @@
 package sentry
 
 import (
+	"encoding/binary"
+	"unsafe"
+
 	"golang.org/x/sys/unix"
 
 	"vkernel/sentry/vfs"
@@ -20,6 +23,7 @@ func init() {
 	register(unix.SYS_STATFS, sysStatfs, 0)
 	register(unix.SYS_FSTATFS, sysFstatfs)
 	register(unix.SYS_GETDENTS64, sysGetdents64)
+	register(unix.SYS_GETDENTS, sysGetdents)
 }
 
 // atStatxSyncType is AT_STATX_SYNC_TYPE.
@@ -234,6 +238,13 @@ func (c *Call) readlink(dirfd int32, pathArg int, buf, size uint64) Result {
 		return Errno(err)
 	}
 	s, err := c.Task.Kernel().VFS.Readlink(c.ctx(), vd)
+	if err == unix.EINVAL {
+		// Not a symlink: an empty name (the descriptor itself) is
+		// ENOENT, as Linux's do_readlinkat.
+		if p, perr := c.path(pathArg); perr == nil && p == "" {
+			err = unix.ENOENT
+		}
+	}
 	if err != nil {
 		return Errno(err)
 	}
@@ -318,4 +329,52 @@ func sysGetdents64(c *Call) Result {
 		return Errno(err)
 	}
 	return ResultOf(int64(len(b)), c.Mem.CopyOut(c.Args[1], b))
+}
+
+// sysGetdents is the legacy getdents: linux_dirent records, which have
+// the size of linux_dirent64's for the same name (ALIGN(20+len, 8)), with
+// the name at byte 18 and the type in the record's last byte. A host
+// directory is listed by the host's own call; any other is converted.
+func sysGetdents(c *Call) Result {
+	fd := int(c.fd(0))
+	f, ok := c.Task.FDs().Get(fd)
+	if !ok {
+		return Errno(c.notVFS(fd))
+	}
+	defer f.DecRef()
+	if f.Flags&unix.O_PATH != 0 {
+		return Errno(unix.EBADF)
+	}
+	size := int(uint32(c.Args[2]))
+	var b []byte
+	if vfs.IsHostDir(f) {
+		buf := make([]byte, size)
+		n, _, e := unix.Syscall(unix.SYS_GETDENTS, uintptr(f.HostFD()), uintptr(unsafe.Pointer(&buf[0])), uintptr(size))
+		if e != 0 {
+			return Errno(e)
+		}
+		b = buf[:n]
+	} else {
+		var err error
+		if b, err = c.Task.Kernel().VFS.Getdents(f, size); err != nil {
+			return Errno(err)
+		}
+		legacyDirents(b)
+	}
+	return ResultOf(int64(len(b)), c.Mem.CopyOut(c.Args[1], b))
+}
+
+// legacyDirents rewrites linux_dirent64 records in place as linux_dirent.
+func legacyDirents(b []byte) {
+	for off := 0; off+19 <= len(b); {
+		reclen := int(binary.NativeEndian.Uint16(b[off+16:]))
+		if reclen < 20 || off+reclen > len(b) {
+			return
+		}
+		rec := b[off : off+reclen]
+		typ := rec[18]
+		copy(rec[18:], rec[19:])
+		rec[reclen-1] = typ
+		off += reclen
+	}
 }

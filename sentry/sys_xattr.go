@@ -24,22 +24,27 @@ func init() {
 		{unix.SYS_REMOVEXATTR, vfs.FollowFinal, false, xRemove}, {unix.SYS_LREMOVEXATTR, 0, false, xRemove}, {unix.SYS_FREMOVEXATTR, 0, true, xRemove},
 	} {
 		x := x
+		set := x.nr == unix.SYS_SETXATTR || x.nr == unix.SYS_LSETXATTR || x.nr == unix.SYS_FSETXATTR
 		if x.fd {
 			register(x.nr, func(c *Call) Result {
+				if set && c.Args[4]&^(unix.XATTR_CREATE|unix.XATTR_REPLACE) != 0 {
+					return Errno(unix.EINVAL) // setxattr_copy, first
+				}
 				vd, ok, err := c.fdVDNoPath(int(c.fd(0)))
 				if err != nil {
 					return Errno(err)
 				}
 				if !ok {
-					// Not a VFS file: xattrs of pipes and sockets are
-					// not supported, as on Linux's pipefs and sockfs.
-					return Errno(unix.EOPNOTSUPP)
+					return c.xattrFetched(x.nr, x.fn)
 				}
 				return x.fn(c, vd)
 			})
 			continue
 		}
 		register(x.nr, func(c *Call) Result {
+			if set && c.Args[4]&^(unix.XATTR_CREATE|unix.XATTR_REPLACE) != 0 {
+				return Errno(unix.EINVAL) // setxattr_copy, before the lookup
+			}
 			vd, err := c.walk(unix.AT_FDCWD, 0, x.follow)
 			if err != nil {
 				return Errno(err)
@@ -47,6 +52,78 @@ func init() {
 			return x.fn(c, vd)
 		}, 0)
 	}
+}
+
+// xattrFetched serves an f*xattr call nr on a descriptor the table does
+// not hold, fetched and placed as setattrFD does (hostobj.go): EBADF for
+// none; a received copy of a VFS file through the VFS (fn); an object the
+// guest made (a pipe, a socket) on the sentry's duplicate under the
+// guest's host identity, so the host answers as Linux's pipefs and sockfs
+// do; a host object outside every mount not at all (EOPNOTSUPP to read,
+// EPERM to change).
+func (c *Call) xattrFetched(nr uintptr, fn func(c *Call, vd vfs.VirtualDentry) Result) Result {
+	h, err := c.FDs.Fetch(int(c.fd(0)))
+	if err != nil {
+		return Errno(unix.EBADF)
+	}
+	defer unix.Close(h)
+	f, kind := c.placeFetched(h)
+	if kind == fetchedVFS {
+		defer f.DecRef()
+		if f.Flags&unix.O_PATH != 0 {
+			return Errno(unix.EBADF)
+		}
+		if !f.Reopened() {
+			return fn(c, f.VD)
+		}
+		kind = hostKind(h)
+	}
+	write := nr == unix.SYS_FSETXATTR || nr == unix.SYS_FREMOVEXATTR
+	if kind != fetchedGuest {
+		if write {
+			return Errno(unix.EPERM)
+		}
+		return Errno(unix.EOPNOTSUPP)
+	}
+	var name string
+	if nr != unix.SYS_FLISTXATTR {
+		if name, err = c.xattrName(); err != nil {
+			return Errno(err)
+		}
+	}
+	var n int
+	var out []byte
+	var outAddr uint64
+	switch nr {
+	case unix.SYS_FGETXATTR:
+		out, outAddr = sizedBuf(c.Args[3]), c.Args[2]
+		err = c.asGuest(func() (e error) { n, e = unix.Fgetxattr(h, name, out); return })
+	case unix.SYS_FLISTXATTR:
+		out, outAddr = sizedBuf(c.Args[2]), c.Args[1]
+		err = c.asGuest(func() (e error) { n, e = unix.Flistxattr(h, out); return })
+	case unix.SYS_FSETXATTR:
+		if c.Args[3] > xattrSizeMax {
+			return Errno(unix.E2BIG)
+		}
+		val := make([]byte, c.Args[3])
+		if len(val) > 0 {
+			if err := c.Mem.CopyIn(c.Args[2], val); err != nil {
+				return Errno(err)
+			}
+		}
+		err = c.asGuest(func() error { return unix.Fsetxattr(h, name, val, int(c.Args[4])) })
+	case unix.SYS_FREMOVEXATTR:
+		err = c.asGuest(func() error { return unix.Fremovexattr(h, name) })
+	}
+	if err != nil {
+		return Errno(err)
+	}
+	if len(out) > 0 && n > 0 {
+		if err := c.Mem.CopyOut(outAddr, out[:n]); err != nil {
+			return Errno(err)
+		}
+	}
+	return Value(int64(n))
 }
 
 // xattrName reads the attribute name in argument 1.

@@ -189,6 +189,10 @@ func (c *Call) walk(d int32, pathArg int, flags int) (vfs.VirtualDentry, error) 
 	if err != nil {
 		return vfs.VirtualDentry{}, err
 	}
+	if p == "" && flags&vfs.EmptyPath == 0 {
+		// getname's ENOENT, before the descriptor is looked at.
+		return vfs.VirtualDentry{}, unix.ENOENT
+	}
 	start, err := c.start(d, p)
 	if err != nil {
 		return vfs.VirtualDentry{}, err

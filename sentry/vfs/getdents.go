@@ -10,6 +10,13 @@ import (
 // d_off (8), d_reclen (2), d_type (1).
 const direntHeader = 19
 
+// IsHostDir says whether f is a real host directory (HostDirFile), which
+// the host lists exactly.
+func IsHostDir(f *File) bool {
+	_, ok := f.Impl.(HostDirFile)
+	return ok
+}
+
 // Getdents returns linux_dirent64 records of the directory f, at most
 // size bytes; EINVAL if not even one record fits. A HostDirFile is read
 // by the host; other directories are listed with Readdir from the index
@@ -22,7 +29,7 @@ func (v *VFS) Getdents(f *File, size int) ([]byte, error) {
 	if size <= 0 {
 		return nil, unix.EINVAL
 	}
-	if _, ok := f.Impl.(HostDirFile); ok {
+	if IsHostDir(f) {
 		buf := make([]byte, size)
 		n, err := unix.Getdents(f.HostFD(), buf)
 		if err != nil {

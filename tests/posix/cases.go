@@ -57,4 +57,5 @@ var Cases = map[string]func(t *testing.T, dir string){
 	"attr/chmod-chown-root":     chmodChown,
 	"attr/setid-kill":           setidKill,
 	"watch/inotify":             inotify,
+	"errno/edges":               errnoEdges,
 }
