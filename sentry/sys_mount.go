@@ -73,6 +73,11 @@ func sysMount(c *Call) Result {
 		return Errno(unix.EPERM)
 	}
 	flags := c.Args[3]
+	// The magic number of old mount(2) callers is dropped, as Linux's.
+	const mgcMask, mgcVal = 0xffff0000, 0xc0ed0000 // MS_MGC_MSK, MS_MGC_VAL
+	if flags&mgcMask == mgcVal {
+		flags &^= mgcMask
+	}
 	source, err := c.optString(0, unix.PathMax-1)
 	if err != nil {
 		return Errno(err)

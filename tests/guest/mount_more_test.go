@@ -49,6 +49,19 @@ perl -e 'open(F, ">", "b/big") or die "$!"; my $b = "x" x 4096;
   close F; print "size ", -s "b/big", "\n"; open(G, ">", "b/more") and print "create when full: ok\n"'
 umount b
 `},
+	// Old callers' magic number in the flags (MS_MGC_VAL, 0xC0ED0000) is
+	// ignored; a procfs file is no mount point (EINVAL... or as Linux).
+	{name: "mount-magic-and-procfs", script: mountHelpers + `
+mkdir a
+m t a tmpfs 3236757504
+mi
+u a 0
+m t /proc/self/comm tmpfs 0
+m t /proc/version tmpfs 0
+m /proc/version a none 4096
+mi
+u a 0
+`},
 	{name: "mount-busy", script: mountHelpers + `
 mkdir a
 mount -t tmpfs t a; echo kept > a/f; mkdir a/s
