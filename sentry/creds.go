@@ -48,6 +48,7 @@ const (
 	capMknod          = unix.CAP_MKNOD
 	capSetfcap        = unix.CAP_SETFCAP
 	capMacOverride    = unix.CAP_MAC_OVERRIDE
+	capLease          = unix.CAP_LEASE
 )
 
 // fsCaps are the capabilities that follow the fsuid, Linux's CAP_FS_SET

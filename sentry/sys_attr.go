@@ -85,22 +85,41 @@ func (c *Call) setattrFD(fd int, sa *vfs.SetAttr) Result {
 	if ok {
 		return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), vd, sa))
 	}
-	h, err := c.FDs.Fetch(fd)
+	h, f, kind, err := c.fetchPlaced(fd)
 	if err != nil {
-		return Errno(unix.EBADF)
+		return Errno(err)
 	}
 	defer unix.Close(h)
-	f, kind := c.placeFetched(h)
-	if kind == fetchedVFS {
+	if f != nil {
 		defer f.DecRef()
-		if f.Flags&unix.O_PATH != 0 {
-			return Errno(unix.EBADF)
-		}
-		if !f.Reopened() {
-			return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), f.VD, sa))
-		}
+		return Errno(c.Task.Kernel().VFS.Setattr(c.ctx(), f.VD, sa))
 	}
 	return c.setattrHost(h, &kind, sa)
+}
+
+// fetchPlaced fetches guest descriptor fd, which the table does not hold,
+// and places it (hostobj.go): the sentry's duplicate h, which the caller
+// closes, and either the VFS file it is a copy of (f, with a reference the
+// caller drops) or, f nil, the kind of host object it is (a file reopened
+// through /proc/self/fd/N stands for its object). EBADF for no descriptor
+// or an O_PATH one.
+func (c *Call) fetchPlaced(fd int) (h int, f *vfs.File, kind fetchedKind, err error) {
+	if h, err = c.FDs.Fetch(fd); err != nil {
+		return -1, nil, 0, unix.EBADF
+	}
+	f, kind = c.placeFetched(h)
+	if kind == fetchedVFS {
+		switch {
+		case f.Flags&unix.O_PATH != 0:
+			f.DecRef()
+			unix.Close(h)
+			return -1, nil, 0, unix.EBADF
+		case f.Reopened():
+			f.DecRef()
+			return h, nil, hostKind(h), nil
+		}
+	}
+	return h, f, kind, nil
 }
 
 // setattrHost applies sa to host descriptor h, an object outside the VFS

@@ -162,6 +162,8 @@ func sysFcntl(c *Call) Result {
 			}
 		}
 		return Result{Continue: true}
+	case unix.F_SETLEASE:
+		return c.sysSetlease(fd, int(int32(c.Args[2])))
 	case unix.F_SETOWN:
 		return c.sysSetown(fd, int32(c.Args[2]))
 	case fSetownEx:
@@ -394,4 +396,45 @@ func hostDevice(h int) bool {
 	}
 	t := st.Mode & unix.S_IFMT
 	return t == unix.S_IFCHR || t == unix.S_IFBLK
+}
+
+// sysSetlease is F_SETLEASE on a VFS file: the host would judge the
+// caller's host identity, so the sentry checks the guest's, as Linux's
+// vfs_setlease (the owner, or CAP_LEASE: EACCES; a regular file only:
+// EINVAL), then sets the lease on its own descriptor of the same open
+// file description. Linux then makes the caller the file's owner, the
+// process the lease-break signal goes to: the sentry gives that to the
+// guest's process. (The signal's si_fd is the sentry's number.) A
+// descriptor the VFS did not open is the host's to judge (continued).
+func (c *Call) sysSetlease(fd, arg int) Result {
+	f, ok := c.Task.FDs().Get(fd)
+	if !ok {
+		return Result{Continue: true}
+	}
+	defer f.DecRef()
+	if f.Flags&unix.O_PATH != 0 {
+		return Errno(unix.EBADF)
+	}
+	a, _, err := c.Task.Kernel().VFS.Stat(f.VD)
+	if err != nil {
+		return Errno(err)
+	}
+	cred := c.Task.Creds.VFS()
+	if cred.UID != a.UID && !cred.HasCap(capLease) {
+		return Errno(unix.EACCES)
+	}
+	if a.Type() != unix.S_IFREG {
+		return Errno(unix.EINVAL)
+	}
+	h := f.HostFD()
+	if _, err := unix.FcntlInt(uintptr(h), unix.F_SETLEASE, arg); err != nil {
+		return Errno(err)
+	}
+	if arg != unix.F_UNLCK {
+		ex := [2]int32{fOwnerPID, int32(c.Task.TG.TGID())} // struct f_owner_ex
+		if _, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(h), fSetownEx, uintptr(unsafe.Pointer(&ex[0]))); e != 0 {
+			return Errno(e)
+		}
+	}
+	return Value(0)
 }

@@ -314,16 +314,28 @@ func sysFstatfs(c *Call) Result {
 	return Errno(c.Mem.CopyOut(c.Args[1], statfsBytes(&st)))
 }
 
-func sysGetdents64(c *Call) Result {
+// listedFile returns the VFS file of the getdents calls' descriptor,
+// with a reference the caller drops, or the errno: ENOTDIR for a pipe or
+// socket, EBADF for none or an O_PATH descriptor.
+func (c *Call) listedFile() (*vfs.File, error) {
 	fd := int(c.fd(0))
 	f, ok := c.Task.FDs().Get(fd)
 	if !ok {
-		return Errno(c.notVFS(fd))
+		return nil, c.notVFS(fd)
+	}
+	if f.Flags&unix.O_PATH != 0 {
+		f.DecRef()
+		return nil, unix.EBADF
+	}
+	return f, nil
+}
+
+func sysGetdents64(c *Call) Result {
+	f, err := c.listedFile()
+	if err != nil {
+		return Errno(err)
 	}
 	defer f.DecRef()
-	if f.Flags&unix.O_PATH != 0 {
-		return Errno(unix.EBADF)
-	}
 	b, err := c.Task.Kernel().VFS.Getdents(f, int(uint32(c.Args[2])))
 	if err != nil {
 		return Errno(err)
@@ -336,15 +348,11 @@ func sysGetdents64(c *Call) Result {
 // the name at byte 18 and the type in the record's last byte. A host
 // directory is listed by the host's own call; any other is converted.
 func sysGetdents(c *Call) Result {
-	fd := int(c.fd(0))
-	f, ok := c.Task.FDs().Get(fd)
-	if !ok {
-		return Errno(c.notVFS(fd))
+	f, err := c.listedFile()
+	if err != nil {
+		return Errno(err)
 	}
 	defer f.DecRef()
-	if f.Flags&unix.O_PATH != 0 {
-		return Errno(unix.EBADF)
-	}
 	size := int(uint32(c.Args[2]))
 	var b []byte
 	if vfs.IsHostDir(f) {
@@ -355,7 +363,6 @@ func sysGetdents(c *Call) Result {
 		}
 		b = buf[:n]
 	} else {
-		var err error
 		if b, err = c.Task.Kernel().VFS.Getdents(f, size); err != nil {
 			return Errno(err)
 		}

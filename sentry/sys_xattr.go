@@ -62,21 +62,14 @@ func init() {
 // do; a host object outside every mount not at all (EOPNOTSUPP to read,
 // EPERM to change).
 func (c *Call) xattrFetched(nr uintptr, fn func(c *Call, vd vfs.VirtualDentry) Result) Result {
-	h, err := c.FDs.Fetch(int(c.fd(0)))
+	h, f, kind, err := c.fetchPlaced(int(c.fd(0)))
 	if err != nil {
-		return Errno(unix.EBADF)
+		return Errno(err)
 	}
 	defer unix.Close(h)
-	f, kind := c.placeFetched(h)
-	if kind == fetchedVFS {
+	if f != nil {
 		defer f.DecRef()
-		if f.Flags&unix.O_PATH != 0 {
-			return Errno(unix.EBADF)
-		}
-		if !f.Reopened() {
-			return fn(c, f.VD)
-		}
-		kind = hostKind(h)
+		return fn(c, f.VD)
 	}
 	write := nr == unix.SYS_FSETXATTR || nr == unix.SYS_FREMOVEXATTR
 	if kind != fetchedGuest {

@@ -170,7 +170,7 @@ func BuildFilter() ([]bpf.Instruction, error) {
 		// SIOCSPGRP, 0x8901 and 0x8902) direct signals, which the sentry
 		// checks.
 		unix.SYS_FCNTL: argIn(1, unix.F_DUPFD, unix.F_DUPFD_CLOEXEC, unix.F_GETFL,
-			unix.F_SETOWN, unix.F_SETOWN_EX),
+			unix.F_SETOWN, unix.F_SETOWN_EX, unix.F_SETLEASE),
 		unix.SYS_IOCTL: argIn(1, append(append([]uintptr{tiocGptPeer,
 			0x8901, 0x8902}, sentry.InodeIoctls...), append(sentry.PidfdNamespaceIoctls(), sentry.ServedIoctls()...)...)...),
 		// The options about credentials, which are the sentry's.

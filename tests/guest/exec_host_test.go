@@ -73,15 +73,7 @@ func TestExecOrigin(t *testing.T) {
 		"su nobody -s /bin/sh -c '" + guest + "/bin/exeonly as-nobody'",
 		"exec -a renamed " + guest + "/links/origin-link argv0",
 	}, "\n")
-	argv := []string{"/bin/bash", "-c", script}
-	n := runNative(t, root, argv, "")
-	g := runGuest(t, root, argv, "")
-	if n.Stdout != g.Stdout || n.Status != g.Status {
-		t.Errorf("native:\n%s\nguest:\n%s", n, g)
-	}
-	if n.Status != 0 || !strings.Contains(n.Stdout, "value=42") {
-		t.Errorf("native run failed:\n%s", n)
-	}
+	sameAsNative(t, root, []string{"/bin/bash", "-c", script}, "value=42")
 }
 
 // TestExecTextBusy: a running program's file cannot be opened for
@@ -100,15 +92,7 @@ func TestExecTextBusy(t *testing.T) {
 	: > $d/busy && echo "writable after"
 	rm -f $d/busy
 done 2>&1`
-	argv := []string{"/bin/bash", "-c", script}
-	n := runNative(t, root, argv, "")
-	g := runGuest(t, root, argv, "")
-	if n.Stdout != g.Stdout || n.Status != g.Status {
-		t.Errorf("native:\n%s\nguest:\n%s", n, g)
-	}
-	if !strings.Contains(n.Stdout, "Text file busy") {
-		t.Errorf("native run shows no ETXTBSY:\n%s", n)
-	}
+	sameAsNative(t, root, []string{"/bin/bash", "-c", script}, "Text file busy")
 }
 
 // TestExecHostView: on the host, a guest process is its program: comm
@@ -197,14 +181,7 @@ func TestExecEdges(t *testing.T) {
 	os.Chmod(host, 0o755)
 	argv := []string{"/bin/sh", "-c", "cd " + guest + " && su nobody -s /bin/sh -c '" + guest + "/edges " + guest +
 		"' && " + guest + "/clonefs"}
-	n := runNative(t, root, argv, "")
-	g := runGuest(t, root, argv, "")
-	if n.Stdout != g.Stdout || n.Status != g.Status {
-		t.Errorf("native:\n%s\nguest:\n%s", n, g)
-	}
-	if !strings.Contains(n.Stdout, "nofollow symlink: errno ELOOP") || !strings.Contains(n.Stdout, "clone-fs: euid 65534") {
-		t.Errorf("native run is not what the test expects:\n%s", n)
-	}
+	sameAsNative(t, root, argv, "clone-fs: euid 65534")
 }
 
 // TestJava runs java -version, natively and in the guest, in the java
@@ -212,13 +189,5 @@ func TestExecEdges(t *testing.T) {
 // the JDK's launcher, which finds libjli.so through $ORIGIN/../lib.
 func TestJava(t *testing.T) {
 	root := needRootfs(t, "java")
-	argv := []string{"/bin/sh", "-c", "java -version 2>&1; readlink -f /usr/bin/java"}
-	n := runNative(t, root, argv, "")
-	g := runGuest(t, root, argv, "")
-	if n.Stdout != g.Stdout || n.Status != g.Status {
-		t.Errorf("native:\n%s\nguest:\n%s", n, g)
-	}
-	if n.Status != 0 || !strings.Contains(n.Stdout, "OpenJDK") {
-		t.Errorf("native java -version failed:\n%s", n)
-	}
+	sameAsNative(t, root, []string{"/bin/sh", "-c", "java -version 2>&1; readlink -f /usr/bin/java"}, "OpenJDK")
 }

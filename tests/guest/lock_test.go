@@ -75,12 +75,25 @@ func TestLocksAcrossKernels(t *testing.T) {
 // guest: an open that breaks a lease waits for the holder, whose own
 // served calls (an open, the close that gives the lease up) go on
 // meanwhile; with O_NONBLOCK it fails at once.
+//
+// As a guest user too: the lease is the user's to take on its own file
+// (the host would judge vkernel's host identity), and not on another's
+// (EACCES, F_SETLEASE with F_RDLCK on /etc/passwd).
 func TestLeaseBreakOpen(t *testing.T) {
 	root := needRootfs(t, "bookworm")
 	host, guest := workDir(t, root, "leasebreak")
+	os.Chmod(host, 0o1777)
 	buildC(t, "leasebreak.c", filepath.Join(host, "leasebreak"), "-static")
-	sameAsNative(t, root, []string{"/bin/sh", "-c", "cd " + guest + " && ./leasebreak"}, `breaker: opened, waited under 5s: yes
+	for _, who := range []struct{ name, prefix string }{
+		{"root", ""}, {"user", "setpriv --reuid=1000 --regid=1000 --clear-groups "},
+	} {
+		t.Run(who.name, func(t *testing.T) {
+			script := "cd " + guest + " && " + who.prefix + "./leasebreak; rm -f leased; " + who.prefix +
+				`perl -e 'open(F, "<", "/etc/passwd") or die; print fcntl(F, 1024, 0) ? "lease on passwd: ok\n" : "lease on passwd: $!\n"'`
+			sameAsNative(t, root, []string{"/bin/sh", "-c", script}, `breaker: opened, waited under 5s: yes
 holder: exit 0
 O_NONBLOCK breaker: EWOULDBLOCK
 `)
+		})
+	}
 }
