@@ -235,6 +235,23 @@ system("sh", "-c", "exit 4"); print "system: ", $? >> 8, "\n";
 EOF
 perl -e 'print "pid ok\n" if $$ > 0; exit 0'
 `},
+	// procfs files of the host's kernel, which the guest shares, and the
+	// per-process ones that have no pid in them.
+	{name: "procfs-host-files", script: `
+for f in /proc/cmdline /proc/devices /proc/sys/fs/pipe-max-size /proc/sys/fs/pipe-user-pages-soft \
+	/proc/sys/fs/lease-break-time /proc/sys/fs/inotify/max_user_watches /proc/sys/fs/inotify/max_user_instances \
+	/proc/sys/fs/inotify/max_queued_events /proc/sys/vm/overcommit_memory /proc/sys/vm/max_map_count \
+	/proc/sys/kernel/cap_last_cap /proc/sys/kernel/overflowuid /proc/sys/kernel/overflowgid \
+	/proc/sys/kernel/random/boot_id /proc/sys/kernel/randomize_va_space /proc/sys/kernel/core_pattern \
+	/proc/sys/kernel/perf_event_paranoid /proc/sys/kernel/threads-max; do
+	echo "$f: $(cat $f | head -3)"
+done
+echo "uuid: $(wc -c < /proc/sys/kernel/random/uuid) bytes, $(cat /proc/sys/kernel/random/uuid | tr -d '0-9a-f\n')"
+echo "oom_score_adj $(cat /proc/self/oom_score_adj) coredump_filter $(cat /proc/self/coredump_filter)"
+test -s /proc/self/auxv && echo "auxv: not empty"
+grep -o '^[a-z_]*:' /proc/self/io | tr '\n' ' '; echo
+stat -c '%a %n' /proc/self/auxv /proc/self/io /proc/self/oom_score
+`},
 	// F_DUPFD's lowest free number at or above its minimum, with holes
 	// below and above the minimum, and with descriptor 0 closed.
 	{name: "fcntl-dupfd", script: `

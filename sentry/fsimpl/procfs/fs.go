@@ -216,10 +216,11 @@ func (n *node) Getattr() (vfs.Attr, error) {
 }
 
 // privateEntries are the per-process entries only their owner may read
-// (Linux's environ 0400, fd and fdinfo 0500; maps and smaps are 0444 on
+// (Linux's environ, auxv and io 0400, fd and fdinfo 0500; maps and smaps are 0444 on
 // Linux but need ptrace access to open, which the owner's mode stands
 // for here: another user must not learn a process's layout).
-var privateEntries = map[string]bool{"environ": true, "fd": true, "fdinfo": true, "maps": true, "smaps": true}
+var privateEntries = map[string]bool{"environ": true, "fd": true, "fdinfo": true, "maps": true, "smaps": true,
+	"auxv": true, "io": true}
 
 // Statfs implements vfs.Vnode.Statfs.
 func (n *node) Statfs() (unix.Statfs_t, error) {

@@ -143,8 +143,10 @@ var pidEntries, threadEntries []entry
 
 func init() {
 	threadEntries = []entry{
+		{"auxv", unix.DT_REG, fileOf(hostFigures("auxv"))},
 		{"cmdline", unix.DT_REG, fileOf(genCmdline)},
 		{"comm", unix.DT_REG, fileOf(genComm)},
+		{"coredump_filter", unix.DT_REG, fileOf(hostFigures("coredump_filter"))},
 		{"cwd", unix.DT_LNK, magic(func(p Process) (vfs.VirtualDentry, string) { return p.Cwd(), "" })},
 		{"environ", unix.DT_REG, fileOf(genEnviron)},
 		{"exe", unix.DT_LNK, magic(func(p Process) (vfs.VirtualDentry, string) {
@@ -153,10 +155,13 @@ func init() {
 		})},
 		{"fd", unix.DT_DIR, subdir(nil, fdEntries, findFD)},
 		{"fdinfo", unix.DT_DIR, subdir(nil, fdinfoEntries, findFDInfo)},
+		{"io", unix.DT_REG, fileOf(hostFigures("io"))},
 		{"limits", unix.DT_REG, fileOf(hostFigures("limits"))},
 		{"maps", unix.DT_REG, fileOf(genMaps)},
 		{"mountinfo", unix.DT_REG, fileOf(genMountinfo)},
 		{"mounts", unix.DT_REG, fileOf(genMounts)},
+		{"oom_score", unix.DT_REG, fileOf(hostFigures("oom_score"))},
+		{"oom_score_adj", unix.DT_REG, fileOf(hostFigures("oom_score_adj"))},
 		{"root", unix.DT_LNK, magic(func(p Process) (vfs.VirtualDentry, string) { return p.Root(), "" })},
 		{"smaps", unix.DT_REG, fileOf(genSmaps)},
 		{"stat", unix.DT_REG, fileOf(genStat)},
@@ -181,7 +186,8 @@ func taskEntries(d *dir) ([]entry, error) {
 }
 
 // hostFigures returns a generator copying the host's /proc/<tid>/name of
-// the process: figures with no pid in them (statm, limits).
+// the process: figures with no pid in them (statm, limits, io, auxv,
+// the OOM score; coredump_filter and oom_score_adj are read-only here).
 func hostFigures(name string) func(*node) ([]byte, error) {
 	return func(n *node) ([]byte, error) { return readHost(hostProc(n.pr.hostTID, name)) }
 }

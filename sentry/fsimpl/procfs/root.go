@@ -18,7 +18,9 @@ var rootEntries = []entry{
 	{"self", unix.DT_LNK, func(n node) vfs.Vnode { return &selfLink{node: n} }},
 	{"thread-self", unix.DT_LNK, func(n node) vfs.Vnode { return &selfLink{node: n, thread: true} }},
 	{"mounts", unix.DT_LNK, linkTo("self/mounts")},
+	{"cmdline", unix.DT_REG, fileOf(hostCopy("/proc/cmdline"))},
 	{"cpuinfo", unix.DT_REG, fileOf(hostCopy("/proc/cpuinfo"))},
+	{"devices", unix.DT_REG, fileOf(hostCopy("/proc/devices"))},
 	{"filesystems", unix.DT_REG, fileOf(fixed(filesystems))},
 	{"loadavg", unix.DT_REG, fileOf(hostCopy("/proc/loadavg"))},
 	{"meminfo", unix.DT_REG, fileOf(hostCopy("/proc/meminfo"))},
@@ -28,13 +30,24 @@ var rootEntries = []entry{
 	{"sys", unix.DT_DIR, subdir(sysEntries, nil, nil)},
 }
 
-// sysEntries are /proc/sys: the few sysctls programs read, read-only.
+// sysEntries are /proc/sys: the sysctls programs read, read-only. Those
+// of the host's kernel, which the guest shares, are the host's (the
+// namespaced ones of IPC and networking are not shown: the guest's
+// namespaces have values of their own).
 var sysEntries = []entry{
 	{"fs", unix.DT_DIR, subdir([]entry{
 		{"file-max", unix.DT_REG, fileOf(hostCopy("/proc/sys/fs/file-max"))},
+		{"inotify", unix.DT_DIR, subdir(hostCopies("/proc/sys/fs/inotify",
+			"max_queued_events", "max_user_instances", "max_user_watches"), nil, nil)},
+		{"lease-break-time", unix.DT_REG, fileOf(hostCopy("/proc/sys/fs/lease-break-time"))},
 		{"nr_open", unix.DT_REG, fileOf(hostCopy("/proc/sys/fs/nr_open"))},
+		{"pipe-max-size", unix.DT_REG, fileOf(hostCopy("/proc/sys/fs/pipe-max-size"))},
+		{"pipe-user-pages-hard", unix.DT_REG, fileOf(hostCopy("/proc/sys/fs/pipe-user-pages-hard"))},
+		{"pipe-user-pages-soft", unix.DT_REG, fileOf(hostCopy("/proc/sys/fs/pipe-user-pages-soft"))},
 	}, nil, nil)},
-	{"kernel", unix.DT_DIR, subdir([]entry{
+	{"vm", unix.DT_DIR, subdir(hostCopies("/proc/sys/vm",
+		"max_map_count", "mmap_min_addr", "overcommit_memory", "overcommit_ratio", "swappiness"), nil, nil)},
+	{"kernel", unix.DT_DIR, subdir(append([]entry{
 		{"domainname", unix.DT_REG, fileOf(func(n *node) ([]byte, error) {
 			return []byte(n.fs.src.Domainname() + "\n"), nil
 		})},
@@ -45,7 +58,20 @@ var sysEntries = []entry{
 		{"osrelease", unix.DT_REG, fileOf(hostCopy("/proc/sys/kernel/osrelease"))},
 		{"ostype", unix.DT_REG, fileOf(hostCopy("/proc/sys/kernel/ostype"))},
 		{"pid_max", unix.DT_REG, fileOf(hostCopy("/proc/sys/kernel/pid_max"))},
-	}, nil, nil)},
+		{"random", unix.DT_DIR, subdir(hostCopies("/proc/sys/kernel/random",
+			"boot_id", "entropy_avail", "poolsize", "uuid"), nil, nil)},
+	}, hostCopies("/proc/sys/kernel", "cap_last_cap", "core_pattern", "overflowgid", "overflowuid",
+		"perf_event_paranoid", "randomize_va_space", "threads-max", "version")...), nil, nil)},
+}
+
+// hostCopies are the entries names of host directory dir, each a copy of
+// the host's file.
+func hostCopies(dir string, names ...string) []entry {
+	ents := make([]entry, len(names))
+	for i, name := range names {
+		ents[i] = entry{name, unix.DT_REG, fileOf(hostCopy(dir + "/" + name))}
+	}
+	return ents
 }
 
 // pidEntries lists the pid directories of /proc.
