@@ -251,6 +251,10 @@ echo "oom_score_adj $(cat /proc/self/oom_score_adj) coredump_filter $(cat /proc/
 test -s /proc/self/auxv && echo "auxv: not empty"
 grep -o '^[a-z_]*:' /proc/self/io | tr '\n' ' '; echo
 stat -c '%a %n' /proc/self/auxv /proc/self/io /proc/self/oom_score
+# root opens a file procfs has no write for; each write fails.
+perl -e 'use Fcntl; for my $f ("/proc/cpuinfo", "/proc/self/status") {
+	sysopen(F, $f, O_WRONLY) or do { print "open $f: $!\n"; next };
+	my $n = syswrite(F, "x"); print "write $f: ", defined $n ? $n : "$!", "\n"; close F }'
 `},
 	// F_DUPFD's lowest free number at or above its minimum, with holes
 	// below and above the minimum, and with descriptor 0 closed.

@@ -1,6 +1,8 @@
 package procfs
 
 import (
+	"strings"
+
 	"os"
 	"path"
 	"strconv"
@@ -28,8 +30,9 @@ func fileOf(gen func(n *node) ([]byte, error)) func(node) vfs.Vnode {
 	return func(n node) vfs.Vnode { return &file{node: n, gen: gen} }
 }
 
-// Open implements vfs.Vnode.Open. Everything in procfs is read-only: a
-// write open is EACCES (root passes the mode check, not this one).
+// Open implements vfs.Vnode.Open. Everything in procfs but comm is
+// read-only: a write-only open (root's, past the mode check) gives a
+// descriptor whose writes fail, as Linux's; a read-write one is EACCES.
 func (f *file) Open(flags int) (vfs.FileImpl, error) { return f.open(flags, false, false) }
 
 // OpenFor implements vfs.ContextOpener: a thread opening a file of its own
@@ -65,6 +68,23 @@ func (f *file) openAs(flags int, running, sameProcess bool, root vfs.VirtualDent
 			return nil, unix.ESRCH
 		}
 		return openCommWriter(&f.node, flags, sameProcess)
+	}
+	if flags&unix.O_ACCMODE == unix.O_WRONLY && flags&unix.O_TMPFILE != unix.O_TMPFILE &&
+		!strings.HasPrefix(f.path, "/sys/") {
+		// Past the mode check (root): Linux opens a file it has no
+		// write for, and each write fails: EINVAL for a process's file
+		// (no write method), EIO for a global one (proc_reg_write). A
+		// host procfs file of the same kind, opened write-only, does
+		// just that. (sysctls, which Linux lets root write, stay EACCES.)
+		standIn := "/proc/version"
+		if f.pr != nil {
+			standIn = "/proc/self/status"
+		}
+		fd, err := unix.Open(standIn, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, errno(err)
+		}
+		return &hostFile{fd: fd}, nil
 	}
 	if flags&unix.O_ACCMODE != unix.O_RDONLY || flags&unix.O_TMPFILE == unix.O_TMPFILE {
 		return nil, unix.EACCES
