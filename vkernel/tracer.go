@@ -137,9 +137,15 @@ func (t *tracer) stopped(tid int, ws unix.WaitStatus) {
 		}
 		switch sig {
 		case unix.SIGSTOP, unix.SIGTSTP, unix.SIGTTIN, unix.SIGTTOU:
-			// Group stop: stay stopped until SIGCONT, as job control wants.
+			// Group stop: stay stopped until SIGCONT, as job control wants;
+			// the main program's stops vkernel too (jobctl.go).
 			stopGroup.Inc()
 			unix.Syscall6(unix.SYS_PTRACE, unix.PTRACE_LISTEN, uintptr(tid), 0, 0, 0, 0)
+			if tid == t.mainPID && !t.mainDone {
+				if pgid, err := unix.Getpgid(tid); err == nil && pgid == tid {
+					t.m.jobStopped(pgid, sig)
+				}
+			}
 		default:
 			stopOther.Inc()
 			t.resume(tid, 0)
