@@ -174,6 +174,10 @@ func Build(v *vfs.VFS, cfg Config) (vfs.VirtualDentry, error) {
 	})
 	for _, r := range reqs {
 		at, err := b.mountPoint(r.guest)
+		if err == unix.EROFS && cfg.Root == "" {
+			return vfs.VirtualDentry{}, fmt.Errorf("mounting at %s: no such directory on the default root, the host's / read-only, "+
+				"where none can be made: mount on a directory the host has, or below /tmp (a private tmpfs), or boot from --root DIR", r.guest)
+		}
 		if err != nil {
 			return vfs.VirtualDentry{}, fmt.Errorf("mounting at %s: %v in the guest", r.guest, err)
 		}

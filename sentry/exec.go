@@ -478,3 +478,37 @@ func (k *Kernel) CanExec(ctx *vfs.Context, path string) error {
 	}
 	return err
 }
+
+// MissingInterpreter reports the #! interpreter of the script at path
+// (walked from cwd) when the script exists and its interpreter does not:
+// for a message that names it, as shells' "bad interpreter" does.
+func (k *Kernel) MissingInterpreter(ctx *vfs.Context, cwd vfs.VirtualDentry, path string) (string, bool) {
+	vd, err := k.VFS.Walk(ctx, cwd, path, vfs.FollowFinal)
+	if err != nil {
+		return "", false
+	}
+	defer vd.DecRef()
+	if a, _, err := k.VFS.Stat(vd); err != nil || a.Type() != unix.S_IFREG {
+		return "", false // a fifo or a device is not opened here
+	}
+	f, err := k.VFS.OpenAt(ctx, vd, unix.O_RDONLY|unix.O_NONBLOCK)
+	if err != nil {
+		return "", false
+	}
+	hdr := make([]byte, binprmBufSize)
+	n, _ := unix.Pread(f.HostFD(), hdr, 0)
+	f.DecRef()
+	if !bytes.HasPrefix(hdr[:n], []byte("#!")) {
+		return "", false
+	}
+	interp, _, err := parseShebang(hdr[:n])
+	if err != nil {
+		return "", false
+	}
+	ivd, err := k.VFS.Walk(ctx, cwd, interp, vfs.FollowFinal)
+	if err != nil {
+		return interp, err == unix.ENOENT
+	}
+	ivd.DecRef()
+	return "", false
+}

@@ -193,6 +193,12 @@ func boot(cfg Config) (code int, reboot bool, err error) {
 	if cfg.Cred == nil {
 		cfg.Cred = sentry.RootCreds()
 	}
+	if !cfg.Boot && len(cfg.Argv) > 0 {
+		if code, stop := hintProgram(k, root, cwd, cfg); stop {
+			abandon()
+			return code, false, nil
+		}
+	}
 	if cfg.Boot && len(cfg.Argv) == 0 {
 		ctx := &vfs.Context{Root: root, Cwd: root, Cred: vfs.RootCred()}
 		for _, p := range initCandidates {
