@@ -227,13 +227,9 @@ func makeMountPoint(root int, p string) error {
 // its own, once; a guest whose namespace differs from the one joined (no
 // guest can make another at the host level) is refused.
 func (pl *Placer) start(tid int) error {
-	ns, err := unix.Open("/proc/"+strconv.Itoa(tid)+"/ns/mnt", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(ns)
+	nsPath := "/proc/" + strconv.Itoa(tid) + "/ns/mnt"
 	var st unix.Stat_t
-	if err := unix.Fstat(ns, &st); err != nil {
+	if err := unix.Stat(nsPath, &st); err != nil {
 		return err
 	}
 	pl.mu.Lock()
@@ -246,6 +242,15 @@ func (pl *Placer) start(tid int) error {
 			return unix.EXDEV
 		}
 		return nil
+	}
+	// The thread may be gone meanwhile: that is no reason to give up.
+	ns, err := unix.Open(nsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(ns)
+	if err := unix.Fstat(ns, &st); err != nil {
+		return err
 	}
 	pl.started, pl.nsIno, pl.ops, pl.spots = true, st.Ino, make(chan func()), map[string]*Spot{}
 	ready := make(chan error)
