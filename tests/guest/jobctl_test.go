@@ -76,7 +76,10 @@ func TestJobControl(t *testing.T) {
 		}
 	}
 	expect("prompt$ ")
-	send(bin + " run --root " + root + ` -- /bin/bash -c 'trap "echo got-INT; exit 7" INT; echo started; while :; do sleep 0.05; done'` + "\n")
+	// The markers are quoted apart in the command, so that the terminal's
+	// echo of the command line does not match them: only the program's
+	// output does, once it runs in the foreground.
+	send(bin + " run --root " + root + ` -- /bin/bash -c 'trap "echo got-""INT; exit 7" INT; echo sta""rted; while :; do sleep 0.05; done'` + "\n")
 	expect("started")
 	send("\x1a") // Ctrl-Z
 	expect("Stopped")
