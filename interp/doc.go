@@ -20,7 +20,8 @@
 // same interpreter, nearly every exec, costs no mount operation.
 //
 // Where a placement cannot be made (vkernel without CAP_SYS_ADMIN, an
-// interpreter with no host mount, such as a tmpfs file's memfd, or a
-// PT_INTERP that is not a clean absolute path) the caller runs the
-// interpreter in command mode instead (sentry.ExecPlan.CommandMode).
+// interpreter with no host mount, such as a tmpfs file's memfd, a
+// PT_INTERP that is not a clean absolute path, or a guest past MaxSpots
+// distinct paths) the caller runs the interpreter in command mode instead
+// (sentry.ExecPlan.CommandMode).
 package interp

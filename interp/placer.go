@@ -51,6 +51,11 @@ type Claim struct {
 	held  bool
 }
 
+// MaxSpots bounds the spots of a guest: a guest making programs with
+// ever new PT_INTERP paths gets command mode past it, not ever more mounts
+// and sentry memory.
+const MaxSpots = 64
+
 // CleanPath says whether p can be a spot: an absolute path with no empty,
 // "." or ".." component, of at most PATH_MAX bytes.
 func CleanPath(p string) bool {
@@ -177,6 +182,9 @@ func (pl *Placer) spot(tid int, p string) (*Spot, error) {
 	defer pl.mu.Unlock()
 	if s := pl.spots[p]; s != nil {
 		return s, nil
+	}
+	if len(pl.spots) >= MaxSpots {
+		return nil, unix.ENOSPC
 	}
 	if err := pl.onThread(func() error { return makeMountPoint(pl.rwRoot, p) }); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 
@@ -141,6 +142,17 @@ func TestPlacer(t *testing.T) {
 		t.Errorf("after the swap the child reads %q", got)
 	}
 	pl.Release(c2)
+	// Spots are bounded: past MaxSpots, no placement (command mode).
+	for i := 1; i < MaxSpots; i++ {
+		c := pl.Prepare(pid, "/many/ld"+strconv.Itoa(i)+".so", fds[0])
+		if c == nil {
+			t.Fatalf("Prepare of spot %d of %d = nil", i+1, MaxSpots)
+		}
+		pl.Release(c)
+	}
+	if c := pl.Prepare(pid, "/many/one-too-many.so", fds[0]); c != nil {
+		t.Errorf("Prepare past MaxSpots = %v, want nil", c)
+	}
 	// The mount point is made in the child's root only: the host's own
 	// root has no such file.
 	if _, err := os.Stat(spot); err == nil {
