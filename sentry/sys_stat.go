@@ -354,10 +354,13 @@ func sysGetdents(c *Call) Result {
 	}
 	defer f.DecRef()
 	size := int(uint32(c.Args[2]))
+	if size <= 0 {
+		return Errno(unix.EINVAL)
+	}
 	var b []byte
 	if vfs.IsHostDir(f) {
-		buf := make([]byte, size)
-		n, _, e := unix.Syscall(unix.SYS_GETDENTS, uintptr(f.HostFD()), uintptr(unsafe.Pointer(&buf[0])), uintptr(size))
+		buf := make([]byte, vfs.DirentBufSize(size))
+		n, _, e := unix.Syscall(unix.SYS_GETDENTS, uintptr(f.HostFD()), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
 		if e != 0 {
 			return Errno(e)
 		}

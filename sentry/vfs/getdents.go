@@ -6,6 +6,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// maxDirentBuf bounds the buffer a getdents fills in the sentry: a guest's
+// count may be up to 4 GiB, and a call may return fewer records than fit.
+const maxDirentBuf = 1 << 20
+
+// DirentBufSize is the sentry's buffer size for a getdents of count
+// bytes: count, at most maxDirentBuf.
+func DirentBufSize(count int) int { return min(count, maxDirentBuf) }
+
 // direntHeader is the size of linux_dirent64 before d_name: d_ino (8),
 // d_off (8), d_reclen (2), d_type (1).
 const direntHeader = 19
@@ -29,6 +37,7 @@ func (v *VFS) Getdents(f *File, size int) ([]byte, error) {
 	if size <= 0 {
 		return nil, unix.EINVAL
 	}
+	size = DirentBufSize(size)
 	if IsHostDir(f) {
 		buf := make([]byte, size)
 		n, err := unix.Getdents(f.HostFD(), buf)

@@ -101,6 +101,16 @@ func errnoEdges(t *testing.T, dir string) {
 	unix.Seek(d, 0, 0)
 	_, err = sys(unix.SYS_GETDENTS, uintptr(d), uintptr(unsafe.Pointer(&dbuf[0])), 8)
 	fails(t, err, unix.EINVAL, "getdents with an 8-byte buffer")
+	_, err = sys(unix.SYS_GETDENTS, uintptr(d), uintptr(unsafe.Pointer(&dbuf[0])), 0)
+	fails(t, err, unix.EINVAL, "getdents with no buffer")
+	_, err = sys(unix.SYS_GETDENTS64, uintptr(d), uintptr(unsafe.Pointer(&dbuf[0])), 0)
+	fails(t, err, unix.EINVAL, "getdents64 with no buffer")
+	// A count far beyond the buffer: the records fit in what is there.
+	unix.Seek(d, 0, 0)
+	n, err = sys(unix.SYS_GETDENTS64, uintptr(d), uintptr(unsafe.Pointer(&dbuf[0])), 1<<30)
+	if ok(t, err, "getdents64 with a 1 GiB count") && n == 0 {
+		failf(t, "getdents64 with a 1 GiB count: no records")
+	}
 }
 
 // atFDCWD is AT_FDCWD as a system call argument.
