@@ -51,6 +51,10 @@ type Claim struct {
 	held  bool
 }
 
+// scoped resolves a path below its starting directory only, through no
+// symlink and no other mount: the placer's walks in the guest's root.
+const scoped = unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV
+
 // MaxSpots bounds the spots of a guest: a guest making programs with
 // ever new PT_INTERP paths gets command mode past it, not ever more mounts
 // and sentry memory.
@@ -132,8 +136,7 @@ func (pl *Placer) Acquire(c *Claim) (ok bool, err error) {
 			s.placed = false
 		}
 		target, err := unix.Openat2(pl.root, s.path[1:], &unix.OpenHow{
-			Flags:   unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC,
-			Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV})
+			Flags: unix.O_PATH | unix.O_NOFOLLOW | unix.O_CLOEXEC, Resolve: scoped})
 		if err != nil {
 			return fmt.Errorf("the mount point %s: %w", s.path, err)
 		}
@@ -173,12 +176,6 @@ func (pl *Placer) spot(tid int, p string) (*Spot, error) {
 		return nil, err
 	}
 	pl.mu.Lock()
-	s := pl.spots[p]
-	pl.mu.Unlock()
-	if s != nil {
-		return s, nil
-	}
-	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	if s := pl.spots[p]; s != nil {
 		return s, nil
@@ -189,7 +186,7 @@ func (pl *Placer) spot(tid int, p string) (*Spot, error) {
 	if err := pl.onThread(func() error { return makeMountPoint(pl.rwRoot, p) }); err != nil {
 		return nil, err
 	}
-	s = &Spot{path: p}
+	s := &Spot{path: p}
 	pl.spots[p] = s
 	return s, nil
 }
@@ -204,14 +201,10 @@ func makeMountPoint(root int, p string) error {
 		return err
 	}
 	defer func() { unix.Close(dir) }()
-	how := func(flags uint64) *unix.OpenHow {
-		return &unix.OpenHow{Flags: flags | unix.O_NOFOLLOW | unix.O_CLOEXEC,
-			Resolve: unix.RESOLVE_BENEATH | unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV}
-	}
 	for i, name := range parts {
 		if i == len(parts)-1 {
 			f, err := unix.Openat2(dir, name, &unix.OpenHow{Flags: unix.O_CREAT | unix.O_RDONLY | unix.O_NOFOLLOW | unix.O_CLOEXEC,
-				Mode: 0o444, Resolve: how(0).Resolve})
+				Mode: 0o444, Resolve: scoped})
 			if err != nil {
 				return fmt.Errorf("making %s: %w", p, err)
 			}
@@ -221,7 +214,8 @@ func makeMountPoint(root int, p string) error {
 		if err := unix.Mkdirat(dir, name, 0o555); err != nil && err != unix.EEXIST {
 			return fmt.Errorf("making %s: %w", p, err)
 		}
-		next, err := unix.Openat2(dir, name, how(unix.O_PATH|unix.O_DIRECTORY))
+		next, err := unix.Openat2(dir, name, &unix.OpenHow{
+			Flags: unix.O_PATH | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC, Resolve: scoped})
 		if err != nil {
 			return fmt.Errorf("making %s: %w", p, err)
 		}

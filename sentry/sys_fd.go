@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"vkernel/sentry/vfs"
 )
 
 // Calls that close or duplicate descriptors: the table must see every one
@@ -398,23 +400,46 @@ func hostDevice(h int) bool {
 	return t == unix.S_IFCHR || t == unix.S_IFBLK
 }
 
-// sysSetlease is F_SETLEASE on a VFS file: the host would judge the
-// caller's host identity, so the sentry checks the guest's, as Linux's
-// vfs_setlease (the owner, or CAP_LEASE: EACCES; a regular file only:
-// EINVAL), then sets the lease on its own descriptor of the same open
-// file description. Linux then makes the caller the file's owner, the
-// process the lease-break signal goes to: the sentry gives that to the
-// guest's process. (The signal's si_fd is the sentry's number.) A
-// descriptor the VFS did not open is the host's to judge (continued).
+// sysSetlease is F_SETLEASE. The host would judge vkernel's host
+// identity, so the sentry judges the guest's, as Linux's vfs_setlease:
+// on a VFS file (the table's, or a received copy of one: fetched and
+// placed), the owner or CAP_LEASE (EACCES), a regular file only (EINVAL),
+// then the lease is set on the sentry's descriptor of the same open file
+// description; on an object the guest made (a memfd, a pipe), by the host
+// under the guest's host identity; on a host object outside every mount,
+// which no guest owns, never (EACCES). Linux then makes the caller the
+// file's owner, the process the lease-break signal goes to: the sentry
+// gives that to the guest's process. (The signal's si_fd is the sentry's
+// number.)
 func (c *Call) sysSetlease(fd, arg int) Result {
-	f, ok := c.Task.FDs().Get(fd)
-	if !ok {
-		return Result{Continue: true}
+	if f, ok := c.Task.FDs().Get(fd); ok {
+		defer f.DecRef()
+		if f.Flags&unix.O_PATH != 0 {
+			return Errno(unix.EBADF)
+		}
+		return c.setleaseVFS(f, f.HostFD(), arg)
 	}
-	defer f.DecRef()
-	if f.Flags&unix.O_PATH != 0 {
-		return Errno(unix.EBADF)
+	h, f, kind, err := c.fetchPlaced(fd)
+	if err != nil {
+		return Errno(err)
 	}
+	defer unix.Close(h)
+	if f != nil {
+		defer f.DecRef()
+		return c.setleaseVFS(f, h, arg)
+	}
+	if kind != fetchedGuest {
+		return Errno(unix.EACCES)
+	}
+	if err := c.asGuest(func() error { _, err := unix.FcntlInt(uintptr(h), unix.F_SETLEASE, arg); return err }); err != nil {
+		return Errno(err)
+	}
+	return Errno(c.leaseOwner(h, arg))
+}
+
+// setleaseVFS sets lease arg on VFS file f, whose open file description
+// host descriptor h is, after vfs_setlease's checks.
+func (c *Call) setleaseVFS(f *vfs.File, h, arg int) Result {
 	a, _, err := c.Task.Kernel().VFS.Stat(f.VD)
 	if err != nil {
 		return Errno(err)
@@ -426,15 +451,21 @@ func (c *Call) sysSetlease(fd, arg int) Result {
 	if a.Type() != unix.S_IFREG {
 		return Errno(unix.EINVAL)
 	}
-	h := f.HostFD()
 	if _, err := unix.FcntlInt(uintptr(h), unix.F_SETLEASE, arg); err != nil {
 		return Errno(err)
 	}
-	if arg != unix.F_UNLCK {
-		ex := [2]int32{fOwnerPID, int32(c.Task.TG.TGID())} // struct f_owner_ex
-		if _, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(h), fSetownEx, uintptr(unsafe.Pointer(&ex[0]))); e != 0 {
-			return Errno(e)
-		}
+	return Errno(c.leaseOwner(h, arg))
+}
+
+// leaseOwner makes the calling guest process the owner of h once a lease
+// is set on it, as Linux's lease_setup makes the caller.
+func (c *Call) leaseOwner(h, arg int) error {
+	if arg == unix.F_UNLCK {
+		return nil
 	}
-	return Value(0)
+	ex := [2]int32{fOwnerPID, int32(c.Task.TG.TGID())} // struct f_owner_ex
+	if _, _, e := unix.Syscall(unix.SYS_FCNTL, uintptr(h), fSetownEx, uintptr(unsafe.Pointer(&ex[0]))); e != 0 {
+		return e
+	}
+	return nil
 }

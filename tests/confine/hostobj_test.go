@@ -162,3 +162,36 @@ func TestOwnPipe(t *testing.T) {
 	run(t, nil, map[string]string{"pipeattr fchmod": "ok", "pipeattr fchown": "ok"})
 	run(t, []string{"--user", "1000:1000"}, map[string]string{"pipeattr fchmod": "EPERM", "pipeattr fchown": "EPERM"})
 }
+
+// TestFetchedLease: F_SETLEASE is judged with the guest's identity
+// whatever the descriptor's origin (the host would judge vkernel's, root's:
+// a guest user took a lease on vkernel's stdin, a host root file, and on a
+// received copy of root's file). A user may not lease root's file, through
+// a received copy or the inherited stdin. Root neither, here: the probe
+// closes its own descriptor once the copy is received, so the copy is no
+// VFS file's any more and stands as a host object (the documented limit
+// of placing, sentry/hostobj.go), as the inherited stdin is; a pipe is no
+// regular file (EINVAL, root).
+func TestFetchedLease(t *testing.T) {
+	need(t)
+	outside := victim(t, secretFixture(t, "lease-stdin"))
+	rwDir := secretFixture(t, "lease-rw")
+	victim(t, rwDir)
+	_, g := fixture(t, "lease")
+	mounts := []string{"--mount", rwDir + ":" + g + "/rw"}
+	for _, tc := range []struct {
+		user string
+		want map[string]string
+	}{
+		{"1000:1000", map[string]string{"fdattr 0 lease": "EACCES", "recvattr " + g + "/rw/victim lease": "EACCES"}},
+		{"0:0", map[string]string{"fdattr 0 lease": "EACCES", "recvattr " + g + "/rw/victim lease": "EACCES",
+			"pipeattr lease": "EINVAL"}},
+	} {
+		var ops []string
+		for op := range tc.want {
+			ops = append(ops, op)
+		}
+		got := probeStdin(t, env.rootfs, outside, append([]string{"--user", tc.user}, mounts...), ops...)
+		t.Run("user="+tc.user, func(t *testing.T) { expect(t, got, tc.want) })
+	}
+}
