@@ -59,6 +59,10 @@ type ExecPlan struct {
 	// open. Prog is then no file of the tree, and the table does not name
 	// the descriptor the program keeps.
 	ProgByFD bool
+	// Unreadable says the task may not read the program (an
+	// execute-only file): the exec must not leave it a descriptor another
+	// task could read from (UnreadableExposed).
+	Unreadable bool
 	// Mode, UID and GID are the program file's; NoSuid is its mount's
 	// nosuid: exec honours setuid and setgid bits virtually with them.
 	Mode, UID, GID uint32
@@ -195,6 +199,7 @@ func (k *Kernel) PrepareExec(t *Task, mem Memory, nr uintptr, args [6]uint64, fe
 	p, err := k.planExec(ctx, &refs, vd, name, inaccessible, argv, envp, 0)
 	if p != nil {
 		p.Secure = t.Creds.wouldBeSecure(p.Mode, p.UID, p.GID, p.NoSuid)
+		p.Unreadable = p.ExeVD.Ok() && k.VFS.Access(ctx, p.ExeVD, unix.R_OK) != nil
 		p.ExecFn = execfn
 		if at&unix.AT_EMPTY_PATH != 0 && path == "" {
 			execfn = ""
@@ -511,4 +516,16 @@ func (k *Kernel) MissingInterpreter(ctx *vfs.Context, cwd vfs.VirtualDentry, pat
 	}
 	ivd.DecRef()
 	return "", false
+}
+
+// UnreadableExposed reports whether carrying out plan p for task t would
+// let a task read a program it may only execute: the host executes the
+// program from a descriptor installed in the guest, which a sibling
+// thread or a process sharing the table could read from before the exec
+// replaces the table, and in command mode the loader opens it by name or
+// is given it by descriptor. Linux reads such a program only inside the
+// kernel; the sentry then refuses the exec (EACCES), which Linux would
+// not for a single-threaded caller.
+func (p *ExecPlan) UnreadableExposed(t *Task) bool {
+	return p.Unreadable && (p.Interp == nil && p.Prog != nil || t.FDs().Shared())
 }

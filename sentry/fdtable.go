@@ -134,6 +134,14 @@ func (t *FDTable) FDs() []int {
 }
 
 // Share returns t with one more sharer (CLONE_FILES).
+// Shared reports whether another task shares the table (a thread, or a
+// process cloned with CLONE_FILES).
+func (t *FDTable) Shared() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.refs > 1
+}
+
 func (t *FDTable) Share() *FDTable {
 	t.mu.Lock()
 	t.refs++

@@ -200,6 +200,13 @@ func (m *Machine) execStop(t *tracer, tid int) {
 			plan.CommandMode()
 		}
 	}
+	if plan.UnreadableExposed(task) {
+		m.execs.interps.Release(s.claim)
+		plan.Release()
+		m.kernel.TraceExec(task, uintptr(regs.Orig_rax), args, nil, unix.EACCES)
+		skipSyscall(tid, &regs, unix.EACCES)
+		return
+	}
 	m.execs.put(tid, s)
 	regs.Orig_rax = sysExecMarker
 	if err := unix.PtraceSetRegs(tid, &regs); err != nil {
