@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -16,6 +17,16 @@ import (
 // mount namespace of its own whose root is an empty read-only tmpfs, as
 // vkernel's stub makes it, which waits on stdin and then reports what its
 // root holds at the path it is given.
+//
+// The stand-in's namespace steps are a thread's: the child keeps to its
+// main thread, the one /proc/PID/ns/mnt names (locked from init, before
+// main starts on it).
+func init() {
+	if os.Getenv("INTERP_TEST_CHILD") != "" {
+		runtime.LockOSThread()
+	}
+}
+
 func TestMain(m *testing.M) {
 	if os.Getenv("INTERP_TEST_CHILD") != "" {
 		os.Exit(child())
